@@ -1,0 +1,317 @@
+//! Classify: mentions and their sentences in, at most one catalogue indicator per mention out
+//! (EXTRACTION.md §3).
+//!
+//! Every `[[indicator]]` in `pipeline.toml` lists its units, its signal words, weak signals,
+//! words that exclude it and, optionally, context words its sentence must contain. For each
+//! mention the signals in its clause are scored: longer is more specific, nearer is better, a
+//! signal before the number counts a little more than one just after the measure word. The best
+//! indicator whose units admit the mention's unit wins; weak signals (`活动`) only count when no
+//! indicator has a real one. Two rules of report Chinese follow: a clause opening with
+//! `共计/累计/合计` and no signal of its own sums up the mention before it and inherits its
+//! indicator; and after `其中` the parts of a total that would get the total's own indicator get
+//! none (letters and visits inside all petitions), while parts with an entry of their own keep it
+//! (penalty cases inside all enforcement cases).
+
+use std::collections::HashSet;
+
+use aho_corasick::AhoCorasick;
+
+use crate::extract::Mention;
+use crate::structure::{Layout, Span, StructureRules};
+use crate::text::TextIndex;
+
+/// One catalogue entry, compiled.
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub units: HashSet<String>,
+    pub signals: Vec<String>,
+    pub weak: Vec<String>,
+    pub exclude: Vec<String>,
+    pub context: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Signal,
+    Weak,
+    Exclude,
+    Context,
+}
+
+/// The indicator catalogue with one automaton over all its words.
+pub struct Catalogue {
+    pub indicators: Vec<Indicator>,
+    automaton: Option<AhoCorasick>,
+    /// The automaton's patterns.
+    words: Vec<String>,
+    /// For each automaton pattern: which indicators use it, and how.
+    uses: Vec<Vec<(usize, Role)>>,
+    totals: Vec<Vec<char>>,
+    part_markers: Vec<Vec<char>>,
+}
+
+/// The indicator chosen for a mention and the rule that chose it (for `fazhi explain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub indicator: Option<usize>,
+    pub rule: String,
+}
+
+/// A word of the catalogue found in the body.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    start: usize,
+    end: usize,
+    pattern: usize,
+}
+
+/// Characters after the measure word in which a signal still describes the number
+/// (`1人顺利通过执法资格考试`, `三名律师`).
+const RIGHT_WINDOW: usize = 10;
+const RIGHT_PENALTY: i64 = 3;
+
+impl Catalogue {
+    /// Builds the automaton; `totals` open a summing clause (共计), `part_markers` start the
+    /// parts of a total (其中).
+    pub fn new(
+        indicators: Vec<Indicator>,
+        totals: Vec<String>,
+        part_markers: Vec<String>,
+    ) -> Catalogue {
+        let mut words: Vec<String> = Vec::new();
+        let mut uses: Vec<Vec<(usize, Role)>> = Vec::new();
+        for (i, ind) in indicators.iter().enumerate() {
+            let roles = [
+                (&ind.signals, Role::Signal),
+                (&ind.weak, Role::Weak),
+                (&ind.exclude, Role::Exclude),
+                (&ind.context, Role::Context),
+            ];
+            for (list, role) in roles {
+                for w in list {
+                    let k = match words.iter().position(|x| x == w) {
+                        Some(k) => k,
+                        None => {
+                            words.push(w.clone());
+                            uses.push(Vec::new());
+                            words.len() - 1
+                        }
+                    };
+                    uses[k].push((i, role));
+                }
+            }
+        }
+        let automaton = (!words.is_empty())
+            .then(|| AhoCorasick::new(&words).ok())
+            .flatten();
+        Catalogue {
+            indicators,
+            automaton,
+            words,
+            uses,
+            totals: totals.iter().map(|w| w.chars().collect()).collect(),
+            part_markers: part_markers.iter().map(|w| w.chars().collect()).collect(),
+        }
+    }
+
+    /// One verdict per mention, in order.
+    pub fn classify(
+        &self,
+        text: &TextIndex,
+        layout: &Layout,
+        rules: &StructureRules,
+        mentions: &[Mention],
+    ) -> Vec<Verdict> {
+        let hits = self.hits(text);
+        let chars = &text.chars;
+        let mut verdicts: Vec<Verdict> = Vec::with_capacity(mentions.len());
+        for (k, m) in mentions.iter().enumerate() {
+            let Some(sentence) = layout.sentence_at(m.number_start) else {
+                verdicts.push(Verdict {
+                    indicator: None,
+                    rule: "no sentence".into(),
+                });
+                continue;
+            };
+            let span = Span {
+                start: m.number_start,
+                end: m.unit_end,
+            };
+            let clause = rules.clause(chars, sentence, span);
+            let in_sentence = sentence_hits(&hits, sentence);
+            let mut verdict = self.score(m, clause, in_sentence);
+            // Same sentence, earlier mention: the one a 共计 clause sums up, or a total.
+            let previous = (0..k)
+                .rev()
+                .find(|&p| mentions[p].number_start >= sentence.start)
+                .map(|p| (p, &verdicts[p]));
+            if verdict.indicator.is_none() {
+                if let Some((_, prev)) = previous {
+                    let opens_with_total = self.totals.iter().any(|t| {
+                        chars[clause.start..].starts_with(t) && clause.start + t.len() <= m.start
+                    });
+                    if let Some(ind) = prev
+                        .indicator
+                        .filter(|&i| opens_with_total && self.indicators[i].units.contains(&m.unit))
+                    {
+                        verdict = Verdict {
+                            indicator: Some(ind),
+                            rule: format!(
+                                "sums up the number before it ({})",
+                                self.indicators[ind].id
+                            ),
+                        };
+                    }
+                }
+            }
+            if let Some(ind) = verdict.indicator {
+                if let Some(total) = self.total_of_part(chars, sentence, mentions, &verdicts, k) {
+                    if verdicts[total].indicator == Some(ind) {
+                        verdict = Verdict {
+                            indicator: None,
+                            rule: format!(
+                                "part of the total {} before 其中",
+                                text.slice(mentions[total].start, mentions[total].end)
+                            ),
+                        };
+                    }
+                }
+            }
+            verdicts.push(verdict);
+        }
+        verdicts
+    }
+
+    /// The mention that is the total of mention `k`, when `k` stands after a 其中 in its
+    /// sentence: the last mention with an indicator before that 其中.
+    fn total_of_part(
+        &self,
+        chars: &[char],
+        sentence: Span,
+        mentions: &[Mention],
+        verdicts: &[Verdict],
+        k: usize,
+    ) -> Option<usize> {
+        let m = &mentions[k];
+        let marker = (sentence.start..m.start)
+            .rev()
+            .find(|&i| self.part_markers.iter().any(|w| chars[i..].starts_with(w)))?;
+        (0..k).rev().find(|&p| {
+            mentions[p].end <= marker
+                && mentions[p].start >= sentence.start
+                && verdicts[p].indicator.is_some()
+        })
+    }
+
+    fn score(&self, m: &Mention, clause: Span, hits: &[Hit]) -> Verdict {
+        let n = self.indicators.len();
+        let mut best_strong: Vec<Option<(i64, usize)>> = vec![None; n];
+        let mut best_weak: Vec<Option<(i64, usize)>> = vec![None; n];
+        let mut excluded = vec![false; n];
+        let mut has_context = vec![false; n];
+        for h in hits {
+            let in_clause = h.start >= clause.start && h.end <= clause.end;
+            let distance = if in_clause && h.end <= m.number_start {
+                Some(i64::try_from(m.number_start - h.end).unwrap_or(i64::MAX))
+            } else if in_clause && h.start >= m.unit_end && h.start < m.unit_end + RIGHT_WINDOW {
+                Some(i64::try_from(h.start - m.unit_end).unwrap_or(i64::MAX) + RIGHT_PENALTY)
+            } else {
+                None
+            };
+            let len = i64::try_from(h.end - h.start).unwrap_or(0);
+            for &(i, role) in &self.uses[h.pattern] {
+                match role {
+                    Role::Context => has_context[i] = true,
+                    Role::Exclude
+                        if in_clause && (h.end <= m.number_start || h.start >= m.unit_end) =>
+                    {
+                        excluded[i] = true
+                    }
+                    Role::Exclude => {}
+                    Role::Signal | Role::Weak => {
+                        let Some(d) = distance else { continue };
+                        let slot = if role == Role::Signal {
+                            &mut best_strong[i]
+                        } else {
+                            &mut best_weak[i]
+                        };
+                        let score = 10 * len - d;
+                        if slot.is_none_or(|(s, _)| score > s) {
+                            *slot = Some((score, h.pattern));
+                        }
+                    }
+                }
+            }
+        }
+        let eligible = |i: usize| {
+            let ind = &self.indicators[i];
+            ind.units.contains(&m.unit)
+                && !excluded[i]
+                && (ind.context.is_empty() || has_context[i])
+        };
+        let pick = |table: &[Option<(i64, usize)>]| {
+            (0..n)
+                .filter(|&i| eligible(i))
+                .filter_map(|i| table[i].map(|(s, p)| (s, i, p)))
+                .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+        };
+        // A real signal anywhere in the clause, even for an ineligible indicator, silences weak ones.
+        let any_strong = best_strong.iter().any(Option::is_some);
+        let chosen = pick(&best_strong).map(|c| (c, "signal")).or_else(|| {
+            (!any_strong)
+                .then(|| pick(&best_weak))
+                .flatten()
+                .map(|c| (c, "weak signal"))
+        });
+        match chosen {
+            Some(((_, i, _), kind)) => Verdict {
+                indicator: Some(i),
+                rule: format!(
+                    "{kind} {}",
+                    best_pattern(&best_strong, &best_weak, i, kind)
+                        .map_or("", |p| self.words[p].as_str())
+                ),
+            },
+            None => Verdict {
+                indicator: None,
+                rule: "no signal of a catalogue indicator in its clause".into(),
+            },
+        }
+    }
+
+    /// Every catalogue word in the body, overlapping, in character offsets, sorted by start.
+    fn hits(&self, text: &TextIndex) -> Vec<Hit> {
+        let Some(ac) = &self.automaton else {
+            return Vec::new();
+        };
+        let mut hits: Vec<Hit> = ac
+            .find_overlapping_iter(text.as_str())
+            .map(|m| Hit {
+                start: text.char_at(m.start()),
+                end: text.char_at(m.end()),
+                pattern: m.pattern().as_usize(),
+            })
+            .collect();
+        hits.sort_by_key(|h| (h.start, h.end));
+        hits
+    }
+}
+
+fn best_pattern(
+    strong: &[Option<(i64, usize)>],
+    weak: &[Option<(i64, usize)>],
+    i: usize,
+    kind: &str,
+) -> Option<usize> {
+    let table = if kind == "signal" { strong } else { weak };
+    table[i].map(|(_, p)| p)
+}
+
+fn sentence_hits(hits: &[Hit], sentence: Span) -> &[Hit] {
+    let from = hits.partition_point(|h| h.start < sentence.start);
+    let to = hits.partition_point(|h| h.start < sentence.end);
+    &hits[from..to]
+}

@@ -1,0 +1,865 @@
+//! Config: the text of `pipeline.toml` in, a compiled [`Config`] out.
+//!
+//! Two steps, as vector and ruff do it. The wire types mirror the file exactly
+//! (`deny_unknown_fields`, spans kept on every value that is checked later); compiling validates
+//! them and builds everything expensive once per run: regexes, Aho-Corasick automata, the
+//! normalizer, the HTML extractor, the catalogue. Every problem found is reported together, each
+//! as `file:line:column: key: message`. The stages only ever see the compiled form.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use encoding_rs::Encoding;
+use globset::{Glob, GlobMatcher};
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::classify::{Catalogue, Indicator};
+use crate::decode::encoding_for_label;
+use crate::extract::Lexicon;
+use crate::html::HtmlExtractor;
+use crate::metadata::MetadataRules;
+use crate::normalize::{canonical_word, Normalizer};
+use crate::record::Qualifier;
+use crate::structure::StructureRules;
+
+/// The repository's `pipeline.toml`, compiled into the binary.
+pub const BUILTIN: &str = include_str!("../pipeline.toml");
+pub const BUILTIN_NAME: &str = "pipeline.toml (built in)";
+
+type S = Spanned<String>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    input: WireInput,
+    html: WireHtml,
+    normalize: WireNormalize,
+    numbers: WireNumbers,
+    hedges: WireHedges,
+    exclude: WireExclude,
+    classify: WireClassify,
+    report: WireReport,
+    structure: WireStructure,
+    metadata: WireMetadata,
+    #[serde(rename = "indicator", default)]
+    indicators: Vec<WireIndicator>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireInput {
+    include: Vec<S>,
+    #[serde(default)]
+    exclude: Vec<S>,
+    #[serde(default)]
+    encoding: Vec<WireEncoding>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireEncoding {
+    glob: S,
+    label: S,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireHtml {
+    content_selectors: Vec<S>,
+    #[serde(default)]
+    drop_selectors: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireNormalize {
+    #[serde(default)]
+    debris_lines: Vec<S>,
+    #[serde(default)]
+    debris_spans: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireNumbers {
+    measure_words: Vec<S>,
+    #[serde(default)]
+    unit_aliases: BTreeMap<String, S>,
+    multipliers: BTreeMap<String, Spanned<f64>>,
+    #[serde(default)]
+    nouns_after_ge: Vec<S>,
+    #[serde(default)]
+    lone_one_units: Vec<S>,
+    max_value: Spanned<f64>,
+    max_digits: Spanned<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireHedges {
+    before: BTreeMap<String, S>,
+    inside: BTreeMap<String, S>,
+    after: BTreeMap<String, S>,
+    #[serde(default)]
+    reach_over_de: Vec<S>,
+    #[serde(default)]
+    not_hedges: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireExclude {
+    #[serde(default)]
+    fixed_terms: Vec<S>,
+    #[serde(default)]
+    numeral_words: Vec<S>,
+    #[serde(default)]
+    rhetorical_heads: Vec<S>,
+    #[serde(default)]
+    patterns: Vec<S>,
+    #[serde(default)]
+    title_marks: Vec<Spanned<Vec<String>>>,
+    #[serde(default)]
+    quote_marks: Vec<Spanned<Vec<String>>>,
+    max_quote_chars: usize,
+    #[serde(default)]
+    ordinal_prefixes: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireClassify {
+    #[serde(default)]
+    totals: Vec<S>,
+    #[serde(default)]
+    part_markers: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireReport {
+    min_han_chars: usize,
+    keywords: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireStructure {
+    headings: Vec<S>,
+    sentence_ends: Vec<S>,
+    clause_ends: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireMetadata {
+    published_labels: Vec<S>,
+    title_words: Vec<S>,
+    title_topics: Vec<S>,
+    issuer_suffixes: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireIndicator {
+    id: S,
+    name: S,
+    category: S,
+    units: Vec<S>,
+    signals: Vec<S>,
+    #[serde(default)]
+    weak: Vec<S>,
+    #[serde(default)]
+    exclude: Vec<S>,
+    #[serde(default)]
+    context: Vec<S>,
+}
+
+/// One thing wrong with a config file, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub key: String,
+    pub message: String,
+}
+
+/// A config file that cannot be used, with every problem found in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "{} has {n} problem{}:",
+            self.file,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            writeln!(
+                f,
+                "  {}:{}:{}: {}: {}",
+                self.file, p.line, p.column, p.key, p.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Collects problems while compiling, with their spans.
+struct Problems<'a> {
+    source: &'a str,
+    found: Vec<Problem>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, span: Range<usize>, key: impl Into<String>, message: impl Into<String>) {
+        let (line, column) = line_col(self.source, span.start);
+        self.found.push(Problem {
+            line,
+            column,
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+fn line_col(source: &str, at: usize) -> (usize, usize) {
+    let at = at.min(source.len());
+    let before = &source[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Rules for choosing and reading input files.
+pub struct InputRules {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Encodings forced for files whose path matches a glob.
+    pub encodings: Vec<(GlobMatcher, &'static Encoding)>,
+}
+
+impl InputRules {
+    pub fn forced_encoding(&self, rel_path: &str) -> Option<&'static Encoding> {
+        self.encodings
+            .iter()
+            .find(|(g, _)| g.is_match(rel_path))
+            .map(|(_, e)| *e)
+    }
+}
+
+/// What makes a text a report (`[report]`).
+pub struct ReportRules {
+    pub min_han_chars: usize,
+    pub keywords: Vec<String>,
+}
+
+/// Everything a run needs, compiled once.
+pub struct Config {
+    /// Where it came from (a path, or the built-in name).
+    pub source: String,
+    /// blake3 of the file's bytes: a change recomputes everything in incremental runs.
+    pub hash: String,
+    pub input: InputRules,
+    pub html: HtmlExtractor,
+    pub normalizer: Normalizer,
+    pub lexicon: Lexicon,
+    pub report: ReportRules,
+    pub structure: StructureRules,
+    pub metadata: MetadataRules,
+    pub catalogue: Catalogue,
+}
+
+/// Why a config could not be loaded at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(ConfigError),
+}
+
+impl Config {
+    /// The built-in `pipeline.toml`.
+    pub fn builtin() -> Result<Config, ConfigError> {
+        Config::parse(BUILTIN, BUILTIN_NAME)
+    }
+
+    /// `path`, or the built-in config when `None`.
+    pub fn load(path: Option<&Path>) -> Result<Config, LoadError> {
+        match path {
+            None => Config::builtin().map_err(LoadError::Invalid),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| LoadError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                Config::parse(&text, &p.display().to_string()).map_err(LoadError::Invalid)
+            }
+        }
+    }
+
+    /// Parses and compiles a config; `name` is used in error messages.
+    pub fn parse(source: &str, name: &str) -> Result<Config, ConfigError> {
+        let wire: Wire = toml::from_str(source).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(source, s.start));
+            ConfigError {
+                file: name.to_owned(),
+                problems: vec![Problem {
+                    line,
+                    column,
+                    key: "toml".into(),
+                    message: e.message().trim().to_owned(),
+                }],
+            }
+        })?;
+        let mut problems = Problems {
+            source,
+            found: Vec::new(),
+        };
+        let compiled = compile(wire, &mut problems);
+        match compiled {
+            Some(mut config) if problems.found.is_empty() => {
+                config.source = name.to_owned();
+                config.hash = blake3::hash(source.as_bytes()).to_hex().to_string();
+                Ok(config)
+            }
+            _ => Err(ConfigError {
+                file: name.to_owned(),
+                problems: problems.found,
+            }),
+        }
+    }
+}
+
+fn words(list: &[S]) -> Vec<String> {
+    list.iter().map(|w| canonical_word(w.get_ref())).collect()
+}
+
+fn chars_longest_first(list: &[String]) -> Vec<Vec<char>> {
+    let mut v: Vec<Vec<char>> = list.iter().map(|w| w.chars().collect()).collect();
+    v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    v.dedup();
+    v
+}
+
+fn check_words(list: &[S], key: &str, p: &mut Problems) {
+    for w in list {
+        if w.get_ref().trim().is_empty() {
+            p.add(w.span(), key, "empty word");
+        }
+    }
+}
+
+fn regexes(list: &[S], key: &str, p: &mut Problems) -> Vec<String> {
+    let mut ok = Vec::new();
+    for r in list {
+        match Regex::new(r.get_ref()) {
+            Ok(_) => ok.push(r.get_ref().clone()),
+            Err(e) => p.add(
+                r.span(),
+                key,
+                format!("invalid regex {:?}: {e}", r.get_ref()),
+            ),
+        }
+    }
+    ok
+}
+
+fn qualifier(s: &S, key: &str, p: &mut Problems) -> Option<Qualifier> {
+    let q = Qualifier::parse(s.get_ref());
+    if q.is_none() {
+        p.add(
+            s.span(),
+            key,
+            format!(
+                "unknown qualifier {:?}: use exact, more_than, at_least, approx or less_than",
+                s.get_ref()
+            ),
+        );
+    }
+    q
+}
+
+fn automaton(words: &[String], kind: MatchKind) -> Option<AhoCorasick> {
+    let words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new().match_kind(kind).build(words).ok()
+}
+
+fn marks(list: &[Spanned<Vec<String>>], key: &str, p: &mut Problems) -> Vec<(char, char)> {
+    let mut out = Vec::new();
+    for pair in list {
+        let chars: Vec<char> = pair
+            .get_ref()
+            .iter()
+            .filter_map(|s| {
+                let mut it = s.chars();
+                it.next().filter(|_| it.next().is_none())
+            })
+            .collect();
+        match chars.as_slice() {
+            [open, close] if pair.get_ref().len() == 2 => out.push((*open, *close)),
+            _ => p.add(
+                pair.span(),
+                key,
+                "each entry must be a pair of single characters, like [\"《\", \"》\"]",
+            ),
+        }
+    }
+    out
+}
+
+fn single_chars(list: &[S], key: &str, p: &mut Problems) -> Vec<char> {
+    let mut out = Vec::new();
+    for s in list {
+        let mut it = s.get_ref().chars();
+        match (it.next(), it.next()) {
+            (Some(c), None) => out.push(c),
+            _ => p.add(
+                s.span(),
+                key,
+                format!("{:?} must be a single character", s.get_ref()),
+            ),
+        }
+    }
+    out
+}
+
+fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
+    // [input]
+    let include: Vec<String> = w
+        .input
+        .include
+        .iter()
+        .map(|g| g.get_ref().clone())
+        .collect();
+    let exclude: Vec<String> = w
+        .input
+        .exclude
+        .iter()
+        .map(|g| g.get_ref().clone())
+        .collect();
+    for g in w.input.include.iter().chain(&w.input.exclude) {
+        if let Err(e) = Glob::new(g.get_ref()) {
+            p.add(
+                g.span(),
+                "input",
+                format!("invalid glob {:?}: {e}", g.get_ref()),
+            );
+        }
+    }
+    if include.is_empty() {
+        p.add(0..0, "input.include", "no glob: no file would be read");
+    }
+    let mut encodings = Vec::new();
+    for e in &w.input.encoding {
+        let glob = Glob::new(e.glob.get_ref()).map(|g| g.compile_matcher());
+        let enc = encoding_for_label(e.label.get_ref());
+        match (glob, enc) {
+            (Ok(g), Some(enc)) => encodings.push((g, enc)),
+            (Err(err), _) => p.add(
+                e.glob.span(),
+                "input.encoding.glob",
+                format!("invalid glob: {err}"),
+            ),
+            (_, None) => p.add(
+                e.label.span(),
+                "input.encoding.label",
+                format!(
+                    "{:?} is not an encoding label (try gbk, gb18030, big5, utf-8, utf-16le)",
+                    e.label.get_ref()
+                ),
+            ),
+        }
+    }
+
+    // [html]
+    let content: Vec<String> = w
+        .html
+        .content_selectors
+        .iter()
+        .map(|s| s.get_ref().clone())
+        .collect();
+    let drop: Vec<String> = w
+        .html
+        .drop_selectors
+        .iter()
+        .map(|s| s.get_ref().clone())
+        .collect();
+    let html = match HtmlExtractor::new(&content, &drop) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            let span = w
+                .html
+                .content_selectors
+                .iter()
+                .chain(&w.html.drop_selectors)
+                .find(|s| e.contains(&format!("{:?}", s.get_ref())))
+                .map_or(0..0, |s| s.span());
+            p.add(span, "html", e);
+            None
+        }
+    };
+
+    // [normalize]
+    let debris_lines = regexes(&w.normalize.debris_lines, "normalize.debris_lines", p);
+    let debris_spans = regexes(&w.normalize.debris_spans, "normalize.debris_spans", p);
+    let normalizer = Normalizer::new(
+        RegexSet::new(&debris_lines).unwrap_or_else(|_| RegexSet::empty()),
+        (!debris_spans.is_empty())
+            .then(|| Regex::new(&format!("(?:{})", debris_spans.join(")|(?:"))).ok())
+            .flatten(),
+    );
+
+    // [numbers]
+    let n = &w.numbers;
+    check_words(&n.measure_words, "numbers.measure_words", p);
+    let aliases: BTreeMap<String, String> = n
+        .unit_aliases
+        .iter()
+        .map(|(k, v)| (canonical_word(k), canonical_word(v.get_ref())))
+        .collect();
+    let mut units: Vec<(Vec<char>, String)> = words(&n.measure_words)
+        .into_iter()
+        .chain(aliases.keys().cloned())
+        .map(|w| {
+            let canonical = aliases.get(&w).cloned().unwrap_or_else(|| w.clone());
+            (w.chars().collect(), canonical)
+        })
+        .collect();
+    units.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    units.dedup_by(|a, b| a.0 == b.0);
+    let mut multipliers = Vec::new();
+    for (k, v) in &n.multipliers {
+        let mut it = k.chars();
+        match (it.next(), it.next()) {
+            (Some(c), None) if *v.get_ref() > 0.0 => multipliers.push((c, *v.get_ref())),
+            _ => p.add(
+                v.span(),
+                "numbers.multipliers",
+                format!("{k:?} must be one character with a positive factor"),
+            ),
+        }
+    }
+    if !(n.max_value.get_ref().is_finite() && *n.max_value.get_ref() > 0.0) {
+        p.add(
+            n.max_value.span(),
+            "numbers.max_value",
+            "must be a positive finite number",
+        );
+    }
+    if !(1..=300).contains(n.max_digits.get_ref()) {
+        p.add(
+            n.max_digits.span(),
+            "numbers.max_digits",
+            "must be between 1 and 300",
+        );
+    }
+
+    // [hedges]
+    let h = &w.hedges;
+    let hedge_list = |map: &BTreeMap<String, S>,
+                      key: &str,
+                      p: &mut Problems|
+     -> Vec<(Vec<char>, Qualifier)> {
+        let mut v: Vec<(Vec<char>, Qualifier)> = map
+            .iter()
+            .filter_map(|(k, q)| Some((canonical_word(k).chars().collect(), qualifier(q, key, p)?)))
+            .collect();
+        v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        v
+    };
+    let hedges_before = hedge_list(&h.before, "hedges.before", p);
+    let hedges_after = hedge_list(&h.after, "hedges.after", p);
+    let mut hedges_inside = Vec::new();
+    for (k, q) in &h.inside {
+        let mut it = k.chars();
+        match (it.next(), it.next(), qualifier(q, "hedges.inside", p)) {
+            (Some(c), None, Some(q)) => hedges_inside.push((c, q)),
+            (_, _, None) => {}
+            _ => p.add(
+                q.span(),
+                "hedges.inside",
+                format!("{k:?} must be a single character"),
+            ),
+        }
+    }
+    let reach_over_de = words(&h.reach_over_de);
+    for (word, span) in reach_over_de
+        .iter()
+        .zip(h.reach_over_de.iter().map(|s| s.span()))
+    {
+        if !hedges_before
+            .iter()
+            .any(|(w, _)| w.iter().collect::<String>() == *word)
+        {
+            p.add(
+                span,
+                "hedges.reach_over_de",
+                format!("{word:?} is not in hedges.before"),
+            );
+        }
+    }
+
+    // [exclude]
+    let x = &w.exclude;
+    let patterns = regexes(&x.patterns, "exclude.patterns", p);
+    let structure_clause_ends = single_chars(&w.structure.clause_ends, "structure.clause_ends", p);
+    let lexicon = Lexicon {
+        units,
+        multipliers,
+        nouns_after_ge: chars_longest_first(&words(&n.nouns_after_ge)),
+        lone_one_units: words(&n.lone_one_units).into_iter().collect(),
+        max_value: *n.max_value.get_ref(),
+        max_digits: *n.max_digits.get_ref(),
+        hedges_before,
+        hedges_inside,
+        hedges_after,
+        reach_over_de: chars_longest_first(&reach_over_de),
+        not_hedges: chars_longest_first(&words(&h.not_hedges)),
+        fixed_terms: automaton(&words(&x.fixed_terms), MatchKind::LeftmostLongest),
+        numeral_words: automaton(&words(&x.numeral_words), MatchKind::Standard),
+        rhetorical_heads: chars_longest_first(&words(&x.rhetorical_heads)),
+        patterns: (!patterns.is_empty())
+            .then(|| Regex::new(&format!("(?:{})", patterns.join(")|(?:"))).ok())
+            .flatten(),
+        title_marks: marks(&x.title_marks, "exclude.title_marks", p),
+        quote_marks: marks(&x.quote_marks, "exclude.quote_marks", p),
+        max_quote_chars: x.max_quote_chars,
+        ordinal_prefixes: chars_longest_first(&words(&x.ordinal_prefixes)),
+        clause_ends: structure_clause_ends.clone(),
+    };
+
+    // [report]
+    let report = ReportRules {
+        min_han_chars: w.report.min_han_chars,
+        keywords: words(&w.report.keywords),
+    };
+
+    // [structure]
+    let headings = regexes(&w.structure.headings, "structure.headings", p)
+        .iter()
+        .filter_map(|r| Regex::new(r).ok())
+        .collect();
+    let structure = StructureRules {
+        headings,
+        sentence_ends: single_chars(&w.structure.sentence_ends, "structure.sentence_ends", p),
+        clause_ends: structure_clause_ends,
+    };
+
+    // [metadata]
+    let m = &w.metadata;
+    let labels: Vec<String> = words(&m.published_labels)
+        .iter()
+        .map(|l| regex::escape(l))
+        .collect();
+    let published_label = Regex::new(&format!(
+        r"(?:{})\s*:?\s*\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}",
+        labels.join("|")
+    ));
+    let metadata = match published_label {
+        Ok(published_label) => Some(MetadataRules {
+            published_label,
+            title_words: words(&m.title_words),
+            title_topics: words(&m.title_topics),
+            issuer_suffixes: words(&m.issuer_suffixes),
+        }),
+        Err(e) => {
+            p.add(0..0, "metadata.published_labels", e.to_string());
+            None
+        }
+    };
+
+    // [[indicator]]
+    let catalogue = catalogue(&w.indicators, &lexicon, p);
+    let classify_totals = words(&w.classify.totals);
+    let part_markers = words(&w.classify.part_markers);
+
+    Some(Config {
+        source: String::new(),
+        hash: String::new(),
+        input: InputRules {
+            include,
+            exclude,
+            encodings,
+        },
+        html: html?,
+        normalizer,
+        lexicon,
+        report,
+        structure,
+        metadata: metadata?,
+        catalogue: Catalogue::new(catalogue, classify_totals, part_markers),
+    })
+}
+
+fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec<Indicator> {
+    let known_units: HashSet<&str> = lexicon
+        .units
+        .iter()
+        .map(|(_, u)| u.as_str())
+        .chain(lexicon.nouns_after_ge.iter().map(|_| ""))
+        .collect();
+    let nouns: HashSet<String> = lexicon
+        .nouns_after_ge
+        .iter()
+        .map(|w| w.iter().collect())
+        .collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    for ind in wire {
+        let id = ind.id.get_ref();
+        let key = |field: &str| format!("indicator[{id}].{field}");
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            p.add(
+                ind.id.span(),
+                key("id"),
+                "ids are snake_case ASCII (they become column values and names)",
+            );
+        }
+        if !seen.insert(id.clone()) {
+            p.add(
+                ind.id.span(),
+                key("id"),
+                format!("duplicate indicator id {id:?}"),
+            );
+        }
+        if ind.units.is_empty() {
+            p.add(
+                ind.id.span(),
+                key("units"),
+                "no unit: the indicator could never be assigned",
+            );
+        }
+        for u in &ind.units {
+            let c = canonical_word(u.get_ref());
+            if !known_units.contains(c.as_str()) && !nouns.contains(&c) {
+                p.add(
+                    u.span(),
+                    key("units"),
+                    format!("{c:?} is not a canonical unit of numbers.measure_words"),
+                );
+            }
+        }
+        if ind.signals.is_empty() && ind.weak.is_empty() {
+            p.add(
+                ind.id.span(),
+                key("signals"),
+                "no signal word: the indicator could never be assigned",
+            );
+        }
+        for (list, field) in [
+            (&ind.signals, "signals"),
+            (&ind.weak, "weak"),
+            (&ind.exclude, "exclude"),
+            (&ind.context, "context"),
+        ] {
+            check_words(list, &key(field), p);
+        }
+        out.push(Indicator {
+            id: id.clone(),
+            name: ind.name.get_ref().clone(),
+            category: ind.category.get_ref().clone(),
+            units: ind
+                .units
+                .iter()
+                .map(|u| canonical_word(u.get_ref()))
+                .collect(),
+            signals: words(&ind.signals),
+            weak: words(&ind.weak),
+            exclude: words(&ind.exclude),
+            context: words(&ind.context),
+        });
+    }
+    if out.is_empty() {
+        p.add(0..0, "indicator", "the catalogue is empty");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_config_compiles() {
+        let c = Config::builtin().unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.catalogue.indicators.len() >= 42);
+        assert_eq!(c.hash.len(), 64);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line_and_key() {
+        let bad = BUILTIN
+            .replacen("'^\\s*首页\\s*$',", "'^\\s*首页(\\s*$',", 1)
+            .replacen("\"约\" = \"approx\"", "\"约\" = \"roughly\"", 1)
+            .replacen(
+                "units = [\"次\", \"场\", \"期\", \"场次\"]",
+                "units = [\"次\", \"fortnights\"]",
+                1,
+            );
+        let err = Config::parse(&bad, "bad.toml")
+            .err()
+            .expect("bad config is refused");
+        let keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        assert!(keys.contains(&"normalize.debris_lines"), "{err}");
+        assert!(keys.contains(&"hedges.before"), "{err}");
+        assert!(
+            keys.contains(&"indicator[law_study_sessions].units"),
+            "{err}"
+        );
+        let regex_problem = err
+            .problems
+            .iter()
+            .find(|p| p.key == "normalize.debris_lines")
+            .unwrap();
+        let want_line = bad.lines().position(|l| l.contains("首页(")).unwrap() + 1;
+        assert_eq!(regex_problem.line, want_line);
+        assert!(err.to_string().contains(&format!("bad.toml:{want_line}:")));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_place() {
+        let bad = BUILTIN.replacen("[report]\n", "[report]\nmin_hanchars = 3\n", 1);
+        let err = Config::parse(&bad, "typo.toml")
+            .err()
+            .expect("typo is refused");
+        assert_eq!(err.problems.len(), 1);
+        assert!(
+            err.problems[0]
+                .message
+                .contains("unknown field `min_hanchars`"),
+            "{err}"
+        );
+        let want_line = bad
+            .lines()
+            .position(|l| l.starts_with("min_hanchars"))
+            .unwrap()
+            + 1;
+        assert_eq!(err.problems[0].line, want_line);
+    }
+}

@@ -1,0 +1,506 @@
+//! Extract: normalized body in, quantity mentions out (EXTRACTION.md §1-2).
+//!
+//! A mention is `[hedge] NUMBER [余|多] [万|亿|千] [余|多] MEASURE-WORD [以上|左右…]`, with
+//! spaces allowed between the parts (`1.3 万件`). NUMBER is Arabic (`1,094`, `95.56`), Chinese
+//! (`一百二十`, `两万`, `十`) or `百分之…`. The multiplier is folded into the value, the hedges
+//! become the qualifier (a hedge beats an exact word: `共计930余人次` is `more_than`), and the
+//! measure word becomes the canonical unit (`㎡` → `m²`, `21个工作日` → `工作日`).
+//!
+//! What is not a mention is ruled out by vocabulary from `pipeline.toml`, never by the sample
+//! sentences: numbers inside fixed terms (`三项制度`), document titles (`《…23条措施》`) and short
+//! quotes (`“三个100%”`); spans matched by the exclusion patterns (dates, clock times, plenum
+//! ordinals `二十届一中全会`, commemorative days `6.26国际禁毒日`, `6+N`); numerals after an
+//! ordinal prefix (`第二批`, `每两月`); words that merely contain a numeral (`统一`, `万家`); a
+//! lone `一` before anything but an event word (`一项重要任务` is "a task", `召开一次会议` is 1 次);
+//! a lone `百/千/万` without a hedge (`百姓`, but `近千人`); written-out counts of rhetorical
+//! points (`三个诉源治理发力点`); fractions (`三分之一`); and numbers with no measure word
+//! (`数据汇集5800`). Known misses: ranges (`3-5人` gives only `5人`), 成 for tenths (`八成`).
+
+use std::collections::HashSet;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+
+use crate::numerals::{
+    digit_value, is_chinese_numeral_char, parse_arabic, parse_chinese, power_value,
+};
+use crate::record::Qualifier;
+use crate::text::TextIndex;
+
+/// The compiled vocabulary of numbers, hedges and exclusions (`[numbers]`, `[hedges]`,
+/// `[exclude]` in `pipeline.toml`).
+pub struct Lexicon {
+    /// Measure words, longest first, with their canonical unit.
+    pub units: Vec<(Vec<char>, String)>,
+    pub multipliers: Vec<(char, f64)>,
+    /// Nouns that replace 个 as the unit (`21个工作日` → `工作日`), longest first.
+    pub nouns_after_ge: Vec<Vec<char>>,
+    pub lone_one_units: HashSet<String>,
+    pub max_value: f64,
+    pub max_digits: usize,
+    /// Hedges before the number, longest first.
+    pub hedges_before: Vec<(Vec<char>, Qualifier)>,
+    pub hedges_inside: Vec<(char, Qualifier)>,
+    /// Hedges after the measure word, longest first.
+    pub hedges_after: Vec<(Vec<char>, Qualifier)>,
+    pub reach_over_de: Vec<Vec<char>>,
+    pub not_hedges: Vec<Vec<char>>,
+    pub fixed_terms: Option<AhoCorasick>,
+    pub numeral_words: Option<AhoCorasick>,
+    pub rhetorical_heads: Vec<Vec<char>>,
+    pub patterns: Option<Regex>,
+    pub title_marks: Vec<(char, char)>,
+    pub quote_marks: Vec<(char, char)>,
+    pub max_quote_chars: usize,
+    pub ordinal_prefixes: Vec<Vec<char>>,
+    pub clause_ends: Vec<char>,
+}
+
+/// One mention as found in the text, before classification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    /// Character span of the whole mention, hedges included (`raw`).
+    pub start: usize,
+    pub end: usize,
+    /// Where the number itself starts, and where the measure word ends.
+    pub number_start: usize,
+    pub unit_end: usize,
+    pub value: f64,
+    pub unit: String,
+    pub qualifier: Qualifier,
+}
+
+/// A number refused as absurd (too many digits, beyond `max_value`), with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub at: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Extraction {
+    pub mentions: Vec<Mention>,
+    pub refused: Vec<Refusal>,
+}
+
+const REACH_OVER_DE_CHARS: usize = 12;
+const RHETORIC_WINDOW: usize = 10;
+
+/// A number token before its tail: value, where it ends, and how it was written.
+struct Number {
+    end: usize,
+    value: f64,
+    chinese: bool,
+    /// A lone 一 (`一项`): an article unless an event word follows.
+    lone_one: bool,
+    /// A lone 百/千/万/亿 (`百姓`, `近千人`).
+    bare_power: bool,
+    percent: bool,
+}
+
+impl Lexicon {
+    pub fn extract(&self, text: &TextIndex) -> Extraction {
+        let chars = &text.chars;
+        let blocked = self.blocked(text);
+        let numeral_word = self.numeral_word_cover(text);
+        let mut out = Extraction::default();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            // Never start inside a number: after a digit, or after the point of a decimal.
+            let inside_arabic = i > 0
+                && (chars[i - 1].is_ascii_digit()
+                    || (chars[i - 1] == '.' && i > 1 && chars[i - 2].is_ascii_digit()));
+            let starts_number = (c.is_ascii_digit() && !inside_arabic)
+                || (is_chinese_numeral_char(c)
+                    && !(i > 0 && is_chinese_numeral_char(chars[i - 1])));
+            if !starts_number || blocked[i] {
+                i += 1;
+                continue;
+            }
+            let number = if c.is_ascii_digit() {
+                match self.arabic(chars, i) {
+                    Ok(n) => n,
+                    Err(reason) => {
+                        out.refused.push(Refusal { at: i, reason });
+                        i = skip_digits(chars, i);
+                        continue;
+                    }
+                }
+            } else {
+                match self.chinese(chars, i, &numeral_word) {
+                    Some(n) => n,
+                    None => {
+                        i += 1;
+                        continue;
+                    }
+                }
+            };
+            match self.mention_at(chars, i, &number, &blocked) {
+                Ok(Some(m)) => {
+                    i = m.end.max(i + 1);
+                    out.mentions.push(m);
+                }
+                Ok(None) => i = number.end.max(i + 1),
+                Err(reason) => {
+                    out.refused.push(Refusal { at: i, reason });
+                    i = number.end.max(i + 1);
+                }
+            }
+        }
+        out
+    }
+
+    /// An Arabic number at `i`: digits, `,ddd` groups, a decimal part.
+    fn arabic(&self, chars: &[char], i: usize) -> Result<Number, String> {
+        let mut j = i;
+        while j < chars.len() && chars[j].is_ascii_digit() {
+            j += 1;
+        }
+        let int_digits = j - i;
+        // Thousands groups: exactly three digits after each comma.
+        let mut groups = 0;
+        while int_digits <= 3
+            && chars.get(j) == Some(&',')
+            && (1..=3).all(|k| chars.get(j + k).is_some_and(char::is_ascii_digit))
+            && !chars.get(j + 4).is_some_and(char::is_ascii_digit)
+        {
+            j += 4;
+            groups += 1;
+        }
+        if chars.get(j) == Some(&'.') && chars.get(j + 1).is_some_and(|c| c.is_ascii_digit()) {
+            j += 1;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+        }
+        let total_int_digits = int_digits + 3 * groups;
+        if total_int_digits > self.max_digits {
+            return Err(format!(
+                "a number of {total_int_digits} digits is beyond any statistic ({} digits at most)",
+                self.max_digits
+            ));
+        }
+        let s: String = chars[i..j].iter().collect();
+        let value = parse_arabic(&s).ok_or_else(|| format!("`{s}` is not a number"))?;
+        Ok(Number {
+            end: j,
+            value,
+            chinese: false,
+            lone_one: false,
+            bare_power: false,
+            percent: false,
+        })
+    }
+
+    /// A Chinese numeral (or `百分之…`) at `i`, unless it is part of a word (`统一`, `万家`).
+    fn chinese(&self, chars: &[char], i: usize, numeral_word: &[bool]) -> Option<Number> {
+        if chars[i..].starts_with(&['百', '分', '之']) {
+            let j = i + 3;
+            let inner = if chars.get(j).is_some_and(|c| c.is_ascii_digit()) {
+                self.arabic(chars, j).ok()?
+            } else {
+                let end = run_end(chars, j);
+                let value = parse_chinese(&chars[j..end].iter().collect::<String>())?;
+                Number {
+                    end,
+                    value,
+                    chinese: true,
+                    lone_one: false,
+                    bare_power: false,
+                    percent: false,
+                }
+            };
+            if inner.end == j {
+                return None;
+            }
+            return Some(Number {
+                percent: true,
+                ..inner
+            });
+        }
+        if numeral_word[i] {
+            return None;
+        }
+        let end = run_end(chars, i);
+        let run: String = chars[i..end].iter().collect();
+        let value = parse_chinese(&run)?;
+        let n = end - i;
+        Some(Number {
+            end,
+            value,
+            chinese: true,
+            lone_one: n == 1 && digit_value(chars[i]) == Some(1),
+            bare_power: chars[i..end]
+                .iter()
+                .all(|&c| power_value(c).is_some_and(|p| p >= 100)),
+            percent: false,
+        })
+    }
+
+    /// The mention whose number starts at `start`, if the tail makes it one.
+    fn mention_at(
+        &self,
+        chars: &[char],
+        start: usize,
+        number: &Number,
+        blocked: &[bool],
+    ) -> Result<Option<Mention>, String> {
+        if self.after_ordinal_prefix(chars, start) {
+            return Ok(None);
+        }
+        if start > 0 && chars[start - 1].is_ascii_alphabetic() {
+            return Ok(None); // part of a code: gyz1, G20
+        }
+        let mut value = number.value;
+        let mut j = number.end;
+        let mut qualifiers: Vec<Qualifier> = Vec::new();
+        let unit: String;
+        if number.percent {
+            unit = "%".to_owned();
+        } else {
+            j = skip_spaces(chars, j);
+            let mut inside = self.inside_hedge(chars, &mut j);
+            let mut multiplied = false;
+            while let Some(&(_, m)) = chars
+                .get(j)
+                .and_then(|c| self.multipliers.iter().find(|(mc, _)| mc == c))
+            {
+                value *= m;
+                multiplied = true;
+                j += 1;
+            }
+            if multiplied && inside.is_none() {
+                inside = self.inside_hedge(chars, &mut j);
+            }
+            qualifiers.extend(inside);
+            j = skip_spaces(chars, j);
+            let Some((len, canonical)) = self.unit_at(chars, j) else {
+                return Ok(None);
+            };
+            j += len;
+            let mut u = canonical.clone();
+            if u == "个" {
+                if let Some(noun) = self
+                    .nouns_after_ge
+                    .iter()
+                    .find(|w| chars[j..].starts_with(w))
+                {
+                    j += noun.len();
+                    u = noun.iter().collect();
+                }
+            }
+            if chars.get(j) == Some(&'之') {
+                return Ok(None); // a fraction: 三分之一
+            }
+            if number.chinese && number.lone_one && !self.lone_one_units.contains(&u) {
+                return Ok(None);
+            }
+            if number.chinese && self.is_rhetorical(chars, j) {
+                return Ok(None);
+            }
+            unit = u;
+        }
+        let unit_end = j;
+        if let Some((len, q)) = self
+            .hedges_after
+            .iter()
+            .find(|(w, _)| chars[j..].starts_with(w))
+            .map(|(w, q)| (w.len(), *q))
+        {
+            qualifiers.push(q);
+            j += len;
+        }
+        let mut raw_start = start;
+        match self.hedge_before(chars, start) {
+            Some((hedge_start, q)) => {
+                qualifiers.insert(0, q);
+                raw_start = hedge_start;
+            }
+            None if number.bare_power => return Ok(None),
+            None => {}
+        }
+        if (start..unit_end).any(|k| blocked[k]) {
+            return Ok(None);
+        }
+        if !value.is_finite() || value > self.max_value {
+            return Err(format!(
+                "{value:e} {unit} is beyond any statistic (at most {:e})",
+                self.max_value
+            ));
+        }
+        let qualifier = qualifiers
+            .into_iter()
+            .find(|q| *q != Qualifier::Exact)
+            .unwrap_or_default();
+        Ok(Some(Mention {
+            start: raw_start,
+            end: j,
+            number_start: start,
+            unit_end,
+            value,
+            unit,
+            qualifier,
+        }))
+    }
+
+    fn inside_hedge(&self, chars: &[char], j: &mut usize) -> Option<Qualifier> {
+        let c = chars.get(*j)?;
+        let (_, q) = self.hedges_inside.iter().find(|(h, _)| h == c)?;
+        *j = skip_spaces(chars, *j + 1);
+        Some(*q)
+    }
+
+    /// The longest measure word at `j`: (characters consumed, canonical unit).
+    fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &String)> {
+        self.units
+            .iter()
+            .find(|(w, _)| chars[j.min(chars.len())..].starts_with(w))
+            .map(|(w, u)| (w.len(), u))
+    }
+
+    fn after_ordinal_prefix(&self, chars: &[char], start: usize) -> bool {
+        let before = &chars[..start];
+        let trimmed = before.len() - before.iter().rev().take_while(|c| **c == ' ').count();
+        self.ordinal_prefixes
+            .iter()
+            .any(|p| chars[..trimmed].ends_with(p))
+    }
+
+    /// A hedge written before the number: `约900件`, or over a `…的` phrase: `不足公职人员的70%`.
+    fn hedge_before(&self, chars: &[char], start: usize) -> Option<(usize, Qualifier)> {
+        let mut p = start;
+        while p > 0 && chars[p - 1] == ' ' {
+            p -= 1;
+        }
+        let before = &chars[..p];
+        if self.not_hedges.iter().any(|w| before.ends_with(w)) {
+            return None;
+        }
+        if let Some((w, q)) = self.hedges_before.iter().find(|(w, _)| before.ends_with(w)) {
+            return Some((p - w.len(), *q));
+        }
+        if before.last() != Some(&'的') {
+            return None;
+        }
+        let floor = p.saturating_sub(REACH_OVER_DE_CHARS);
+        for k in (floor..p).rev() {
+            if self.clause_ends.contains(&chars[k]) {
+                return None;
+            }
+            if let Some(w) = self
+                .reach_over_de
+                .iter()
+                .find(|w| chars[k..p].starts_with(w))
+            {
+                let q = self
+                    .hedges_before
+                    .iter()
+                    .find(|(h, _)| h == w)
+                    .map_or(Qualifier::Exact, |(_, q)| *q);
+                return Some((k, q));
+            }
+        }
+        None
+    }
+
+    /// Whether the words after a written-out count name rhetorical points (`三个…发力点`).
+    fn is_rhetorical(&self, chars: &[char], j: usize) -> bool {
+        let end = (j..chars.len().min(j + RHETORIC_WINDOW))
+            .find(|&k| self.clause_ends.contains(&chars[k]) || chars[k] == '、' || chars[k] == '\n')
+            .unwrap_or(chars.len().min(j + RHETORIC_WINDOW));
+        let phrase = &chars[j..end];
+        self.rhetorical_heads
+            .iter()
+            .any(|h| phrase.windows(h.len()).any(|w| w == h.as_slice()))
+    }
+
+    /// Characters whose numbers are never mentions.
+    fn blocked(&self, text: &TextIndex) -> Vec<bool> {
+        let chars = &text.chars;
+        let mut blocked = vec![false; chars.len()];
+        let mut mark = |s: usize, e: usize| blocked[s..e].iter_mut().for_each(|b| *b = true);
+        if let Some(ac) = &self.fixed_terms {
+            for m in ac.find_iter(text.as_str()) {
+                let (s, e) = (text.char_at(m.start()), text.char_at(m.end()));
+                // A digit term (1310) is a term only as a whole number, not inside 13100.
+                let glued_before =
+                    s > 0 && chars[s].is_ascii_digit() && chars[s - 1].is_ascii_digit();
+                let glued_after =
+                    e < chars.len() && chars[e - 1].is_ascii_digit() && chars[e].is_ascii_digit();
+                if !glued_before && !glued_after {
+                    mark(s, e);
+                }
+            }
+        }
+        if let Some(re) = &self.patterns {
+            for m in re.find_iter(text.as_str()) {
+                mark(text.char_at(m.start()), text.char_at(m.end()));
+            }
+        }
+        for &(open, close) in &self.title_marks {
+            for (s, e) in paired(chars, open, close, usize::MAX) {
+                mark(s, e);
+            }
+        }
+        for &(open, close) in &self.quote_marks {
+            for (s, e) in paired(chars, open, close, self.max_quote_chars) {
+                mark(s, e);
+            }
+        }
+        blocked
+    }
+
+    /// Characters covered by a word that merely contains a numeral (`统一`, `万家`).
+    fn numeral_word_cover(&self, text: &TextIndex) -> Vec<bool> {
+        let mut cover = vec![false; text.chars.len()];
+        if let Some(ac) = &self.numeral_words {
+            for m in ac.find_overlapping_iter(text.as_str()) {
+                let (s, e) = (text.char_at(m.start()), text.char_at(m.end()));
+                cover[s..e].iter_mut().for_each(|b| *b = true);
+            }
+        }
+        cover
+    }
+}
+
+/// Spans `[open, close]` of paired marks on one line, at most `max_inner` characters apart.
+fn paired(chars: &[char], open: char, close: char, max_inner: usize) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut opened: Option<usize> = None;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\n' {
+            opened = None;
+        } else if let Some(o) = opened.filter(|_| c == close) {
+            if i - o - 1 <= max_inner {
+                spans.push((o, i + 1));
+            }
+            opened = None;
+        } else if c == open {
+            opened = Some(i);
+        }
+    }
+    spans
+}
+
+fn run_end(chars: &[char], i: usize) -> usize {
+    let mut j = i;
+    while j < chars.len() && is_chinese_numeral_char(chars[j]) {
+        j += 1;
+    }
+    j
+}
+
+fn skip_spaces(chars: &[char], mut j: usize) -> usize {
+    while j < chars.len() && (chars[j] == ' ' || chars[j] == '\t') {
+        j += 1;
+    }
+    j
+}
+
+fn skip_digits(chars: &[char], mut j: usize) -> usize {
+    while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == ',' || chars[j] == '.') {
+        j += 1;
+    }
+    j
+}

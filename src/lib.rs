@@ -1,0 +1,35 @@
+//! fazhi turns Chinese local-government annual reports on rule-of-law government
+//! (法治政府建设年度报告) into tidy Parquet tables of statistics.
+//!
+//! The pipeline, one module per stage, with plain types between them:
+//!
+//! | stage | module | in → out |
+//! |---|---|---|
+//! | discover | [`discover`] | input folder → sorted [`discover::SourceFile`]s |
+//! | decode | [`decode`], [`html`], [`docx`] | bytes → text (encoding detected, page chrome apart) |
+//! | normalize | [`normalize`] | text → [`normalize::NormalizedText`] (ASCII digits, Simplified, no debris) |
+//! | structure | [`structure`], [`metadata`], [`places`] | text → sections, sentences, title, year, place |
+//! | extract | [`extract`] (with [`numerals`]) | text → [`extract::Mention`]s |
+//! | classify | [`classify`] | mentions → indicators of the catalogue |
+//! | write | [`write`] | [`record::ReportRecord`]s → Parquet tables |
+//!
+//! [`config`] compiles `pipeline.toml` once per run; [`pipeline`] runs the stages for one
+//! document; [`run`] maps it over all documents in parallel and writes the dataset.
+
+pub mod classify;
+pub mod config;
+pub mod decode;
+pub mod discover;
+pub mod docx;
+pub mod extract;
+pub mod html;
+pub mod metadata;
+pub mod normalize;
+pub mod numerals;
+pub mod pipeline;
+pub mod places;
+pub mod record;
+pub mod run;
+pub mod structure;
+pub mod text;
+pub mod write;

@@ -1,0 +1,262 @@
+//! Metadata: normalized text and page chrome in, the report's title, year and publication date
+//! out (EXTRACTION.md §4; the place is found by [`crate::places`]).
+//!
+//! - `title`: the first line among the leading lines that names the topic (`法治…`) and the
+//!   kind of text (`报告`, `情况`…) and is not a paragraph; a short issuer line right above it
+//!   (`鲁山县梁洼镇人民政府`) joins it. Null for an excerpt that starts with its body.
+//! - `year`: the year reported on. Years written `YYYY年`, `YYYY年度` or `YYYY以来` vote, with
+//!   the title's year strongest, then the first paragraph and sentences that introduce the report
+//!   (`现将…2024年…报告如下`); years inside other documents' titles (`《…》`) and ranges
+//!   (`2021-2025年`) do not vote.
+//! - `published`: a date after a publication label (`发布日期:`, `发布时间:`, `日期:`) in the page
+//!   chrome or the first lines, else a date alone on one of the last lines (the signature).
+//!   Page chrome like `今天是:2019年10月31日` is neither.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::normalize::NormalizedText;
+use crate::record::Date;
+
+/// Compiled `[metadata]` rules.
+pub struct MetadataRules {
+    pub published_label: Regex,
+    pub title_words: Vec<String>,
+    pub title_topics: Vec<String>,
+    pub issuer_suffixes: Vec<String>,
+}
+
+/// What the text says about itself, before placing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextMeta {
+    pub title: Option<String>,
+    pub year: Option<i16>,
+    pub published: Option<Date>,
+}
+
+const TITLE_MAX_CHARS: usize = 70;
+const LEADING_LINES: usize = 12;
+const SIGNATURE_LINES: usize = 6;
+const HEAD_LINES_FOR_LABELS: usize = 12;
+
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+        .expect("valid date pattern")
+});
+static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+        .expect("valid date-line pattern")
+});
+static YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d\-—–~至到])((?:19|20)\d{2})\s*(?:年度|年|以来)")
+        .expect("valid year pattern")
+});
+static RANGE_TAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{4}\s*[-—–~至到]\s*$").expect("valid range pattern"));
+
+impl MetadataRules {
+    pub fn read(&self, text: &NormalizedText) -> TextMeta {
+        let lines: Vec<&str> = text.body.lines().collect();
+        let title = self.title(&lines);
+        TextMeta {
+            year: self.year(title.as_deref(), &lines),
+            published: self.published(text, &lines),
+            title,
+        }
+    }
+
+    fn is_paragraph(line: &str) -> bool {
+        line.chars().count() > TITLE_MAX_CHARS || line.contains(['。', ',', ';', '!', '?', ':'])
+    }
+
+    fn title(&self, lines: &[&str]) -> Option<String> {
+        for (i, line) in lines.iter().take(LEADING_LINES).enumerate() {
+            if Self::is_paragraph(line) {
+                return None;
+            }
+            let has = |words: &[String]| words.iter().any(|w| line.contains(w.as_str()));
+            if has(&self.title_words) && has(&self.title_topics) {
+                let mut title = line.trim().to_owned();
+                if let Some(prev) = i.checked_sub(1).map(|p| lines[p].trim()) {
+                    let is_issuer = self
+                        .issuer_suffixes
+                        .iter()
+                        .any(|s| prev.ends_with(s.as_str()))
+                        && prev.chars().count() <= 30;
+                    if is_issuer && !title.starts_with(prev) {
+                        title = format!("{prev}{title}");
+                    }
+                }
+                return Some(title);
+            }
+        }
+        None
+    }
+
+    fn year(&self, title: Option<&str>, lines: &[&str]) -> Option<i16> {
+        let mut votes: Vec<(i16, u32, usize)> = Vec::new(); // (year, weight, first seen)
+        let mut order = 0;
+        let mut vote = |text: &str, weight: u32, votes: &mut Vec<(i16, u32, usize)>| {
+            for (year, at) in years_in(text) {
+                order += 1;
+                let _ = at;
+                match votes.iter_mut().find(|(y, _, _)| *y == year) {
+                    Some(v) => v.1 += weight,
+                    None => votes.push((year, weight, order)),
+                }
+            }
+        };
+        if let Some(t) = title {
+            vote(t, 100, &mut votes);
+        }
+        let body_start = lines
+            .iter()
+            .position(|l| Self::is_paragraph(l))
+            .unwrap_or(0);
+        for (i, line) in lines.iter().enumerate().skip(body_start) {
+            for sentence in line.split_inclusive(['。', ';']) {
+                let weight = if i == body_start {
+                    6
+                } else if sentence.contains("现将") || sentence.contains("如下") {
+                    8
+                } else if i < body_start + 3 {
+                    2
+                } else {
+                    1
+                };
+                vote(sentence, weight, &mut votes);
+            }
+        }
+        votes
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
+            .map(|(y, _, _)| y)
+    }
+
+    fn published(&self, text: &NormalizedText, lines: &[&str]) -> Option<Date> {
+        let head: Vec<&str> = text
+            .chrome
+            .iter()
+            .map(String::as_str)
+            .chain(lines.iter().take(HEAD_LINES_FOR_LABELS).copied())
+            .collect();
+        let labelled = head.join("\n");
+        if let Some(d) = self
+            .published_label
+            .captures_iter(&labelled)
+            .find_map(|c| date_from(&c[0]))
+        {
+            return Some(d);
+        }
+        lines
+            .iter()
+            .rev()
+            .take(SIGNATURE_LINES)
+            .copied()
+            .chain(text.chrome.iter().rev().take(2).map(String::as_str))
+            .find_map(|l| DATE_LINE.captures(l).and_then(|c| date_from(&c[0])))
+    }
+}
+
+/// Years that vote: not inside `《…》`, not the end of a range.
+fn years_in(text: &str) -> Vec<(i16, usize)> {
+    let mut depth = 0i32;
+    let mut outside = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '《' => depth += 1,
+            '》' => depth = (depth - 1).max(0),
+            _ if depth == 0 => outside.push(c),
+            _ => outside.push(' '),
+        }
+    }
+    YEAR.captures_iter(&outside)
+        .filter_map(|c| {
+            let m = c.get(1)?;
+            if RANGE_TAIL.is_match(&outside[..m.start()]) {
+                return None;
+            }
+            Some((m.as_str().parse().ok()?, m.start()))
+        })
+        .collect()
+}
+
+fn date_from(s: &str) -> Option<Date> {
+    let c = DATE.captures(s)?;
+    Date::new(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> MetadataRules {
+        let words = |ws: &[&str]| ws.iter().map(|s| s.to_string()).collect();
+        MetadataRules {
+            published_label: Regex::new(
+                r"(?:发布日期|发布时间|日期)\s*:?\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}",
+            )
+            .unwrap(),
+            title_words: words(&["报告", "情况"]),
+            title_topics: words(&["法治"]),
+            issuer_suffixes: words(&["人民政府", "办事处", "镇"]),
+        }
+    }
+
+    fn read(body: &str, chrome: &[&str]) -> TextMeta {
+        rules().read(&NormalizedText {
+            body: body.to_owned(),
+            chrome: chrome.iter().map(|s| s.to_string()).collect(),
+            simplified_chars: 0,
+        })
+    }
+
+    #[test]
+    fn a_title_with_its_issuer_line_above() {
+        let m = read(
+            "某县某镇人民政府\n关于2023年法治政府建设情况的报告\n2023年以来,我镇开展工作。",
+            &[],
+        );
+        assert_eq!(
+            m.title.as_deref(),
+            Some("某县某镇人民政府关于2023年法治政府建设情况的报告")
+        );
+        assert_eq!(m.year, Some(2023));
+    }
+
+    #[test]
+    fn an_excerpt_that_starts_with_its_body_has_no_title() {
+        let m = read(
+            "2022年,我镇深入推进法治政府建设,现将情况报告如下:\n一、主要举措",
+            &[],
+        );
+        assert_eq!(m.title, None);
+        assert_eq!(m.year, Some(2022));
+    }
+
+    #[test]
+    fn the_year_reported_on_beats_plans_and_quoted_documents() {
+        let m = read(
+            "一年来,我乡认真落实《关于做好2025年度工作的通知》,现将我乡2024年法治政府建设工作报告如下:\n2025年,我乡将继续努力。\n2025年要抓好三件事。",
+            &[],
+        );
+        assert_eq!(m.year, Some(2024));
+    }
+
+    #[test]
+    fn ranges_do_not_vote() {
+        let m = read("2019年,我县落实(2015-2020年)纲要,2020年到期。", &[]);
+        assert_eq!(m.year, Some(2019));
+    }
+
+    #[test]
+    fn published_from_a_label_or_the_signature() {
+        let m = read("标题\n正文。", &["来源:某镇 日期:2021-03-31 14:27 打印"]);
+        assert_eq!(m.published, Date::new(2021, 3, 31));
+        let m = read("正文。\n某镇人民政府\n2024年12月4日", &[]);
+        assert_eq!(m.published, Date::new(2024, 12, 4));
+        let m = read("正文。\n今天是:2019年10月31日\n结束", &[]);
+        assert_eq!(m.published, None);
+    }
+}

@@ -1,0 +1,272 @@
+//! Normalize: decoded text in, one canonical text out.
+//!
+//! Full-width ASCII variants become ASCII (`１２起` → `12起`, `（一）` → `(一)`, `％` → `%`), but
+//! only that block and the ideographic space: blanket NFKC would turn `①` into `1` and `㎡` into
+//! `m2`, inventing numbers. Traditional characters become Simplified (OpenCC `Tw2sp`), only for
+//! texts that contain any, so Simplified reports pay nothing. Pinyin glosses are removed
+//! (`鎮(zhèn)` → `镇`), line ends unified, lines trimmed, blank lines and page-debris lines
+//! (patterns from `pipeline.toml`) dropped from the body. Debris lines are kept aside as
+//! `chrome`, because a `发布日期` line is metadata even though it is not report text.
+
+use std::sync::LazyLock;
+
+use ferrous_opencc::{config::BuiltinConfig, OpenCC};
+use regex::{Regex, RegexSet};
+
+/// A normalized document: the body that extraction reads, and the page chrome beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NormalizedText {
+    /// Report text, one trimmed non-empty line per paragraph, joined by `\n`. Character
+    /// offsets of mentions refer to this string.
+    pub body: String,
+    /// Lines dropped as page debris (navigation, `发布日期:…`, view counters), in order.
+    pub chrome: Vec<String>,
+    /// How many characters the Traditional→Simplified step changed.
+    pub simplified_chars: usize,
+}
+
+/// Traditional→Simplified converter plus the set of characters it changes, built once.
+struct Simplifier {
+    opencc: Option<OpenCC>,
+    /// Bitmap over the Basic Multilingual Plane: characters OpenCC would change on their own.
+    changes: Vec<u64>,
+}
+
+static SIMPLIFIER: LazyLock<Simplifier> = LazyLock::new(Simplifier::build);
+
+impl Simplifier {
+    fn build() -> Simplifier {
+        let Ok(opencc) = OpenCC::from_config(BuiltinConfig::Tw2sp) else {
+            return Simplifier {
+                opencc: None,
+                changes: Vec::new(),
+            };
+        };
+        // Convert every CJK ideograph on its own line and remember those that change, so a
+        // document is converted only when it holds at least one of them.
+        let mut probe = String::with_capacity(27_000 * 4);
+        let ranges = [0x3400u32..=0x4DBF, 0x4E00..=0x9FFF, 0xF900..=0xFAFF];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            probe.push(c);
+            probe.push('\n');
+        }
+        let converted = opencc.convert(&probe);
+        let mut changes = vec![0u64; 0x10000 / 64];
+        let pairs = probe.lines().zip(converted.lines());
+        if probe.lines().count() == converted.lines().count() {
+            for (before, after) in pairs {
+                if before != after {
+                    if let Some(c) = before.chars().next() {
+                        let i = c as usize;
+                        changes[i / 64] |= 1 << (i % 64);
+                    }
+                }
+            }
+        } else {
+            // Alignment lost: convert every document rather than miss one.
+            changes.iter_mut().for_each(|w| *w = u64::MAX);
+        }
+        Simplifier {
+            opencc: Some(opencc),
+            changes,
+        }
+    }
+
+    fn is_traditional(&self, c: char) -> bool {
+        let i = c as usize;
+        i < 0x10000
+            && self
+                .changes
+                .get(i / 64)
+                .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    /// The text in Simplified characters, and how many characters changed.
+    fn simplify(&self, text: String) -> (String, usize) {
+        let Some(opencc) = &self.opencc else {
+            return (text, 0);
+        };
+        if !text.chars().any(|c| self.is_traditional(c)) {
+            return (text, 0);
+        }
+        let converted = opencc.convert(&text);
+        let changed = text
+            .chars()
+            .zip(converted.chars())
+            .filter(|(a, b)| a != b)
+            .count();
+        (converted, changed)
+    }
+}
+
+/// Converts Traditional characters to Simplified; a no-op on Simplified text.
+pub fn simplify(text: &str) -> String {
+    SIMPLIFIER.simplify(text.to_owned()).0
+}
+
+/// Maps one character to its canonical form, or `None` to drop it.
+///
+/// Full-width ASCII (U+FF01–FF5E) becomes ASCII, the ideographic and no-break spaces become a
+/// space, CR becomes LF, zero-width and control characters go. Everything else is kept.
+pub fn fold_char(c: char) -> Option<char> {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => Some(' '),
+        '\r' => Some('\n'),
+        '\n' | '\t' => Some(c),
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => None,
+        c if c.is_control() => None,
+        c => Some(c),
+    }
+}
+
+/// Full-width folding over a whole string (see [`fold_char`]); CRLF becomes one LF.
+pub fn fold_width(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut prev_cr = false;
+    for c in text.chars() {
+        if c == '\n' && prev_cr {
+            prev_cr = false;
+            continue;
+        }
+        prev_cr = c == '\r';
+        if let Some(f) = fold_char(c) {
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Folds a vocabulary word from the config the way report text is folded, so that words in
+/// `pipeline.toml` match whatever width or script the report used.
+pub fn canonical_word(word: &str) -> String {
+    simplify(&fold_width(word))
+}
+
+/// The normalize stage, compiled once per run from `[normalize]` in `pipeline.toml`.
+pub struct Normalizer {
+    debris_lines: RegexSet,
+    debris_spans: Option<Regex>,
+}
+
+static PINYIN_GLOSS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\p{Han})\s?\((?:[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ]{1,7}\s?){1,4}\)")
+        .expect("pinyin gloss pattern is valid")
+});
+
+impl Normalizer {
+    pub fn new(debris_lines: RegexSet, debris_spans: Option<Regex>) -> Normalizer {
+        LazyLock::force(&SIMPLIFIER);
+        Normalizer {
+            debris_lines,
+            debris_spans,
+        }
+    }
+
+    pub fn normalize(&self, decoded: &str) -> NormalizedText {
+        let folded = fold_width(decoded);
+        let (simplified, simplified_chars) = SIMPLIFIER.simplify(folded);
+        let glossless = if simplified.contains('(') {
+            PINYIN_GLOSS.replace_all(&simplified, "$1").into_owned()
+        } else {
+            simplified
+        };
+        let mut body = String::with_capacity(glossless.len());
+        let mut chrome = Vec::new();
+        for line in glossless.lines() {
+            let line = match &self.debris_spans {
+                Some(spans) if spans.is_match(line) => spans.replace_all(line, "").into_owned(),
+                _ => line.to_owned(),
+            };
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            if self.debris_lines.is_match(line) {
+                chrome.push(line.to_owned());
+                continue;
+            }
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            body.push_str(line);
+        }
+        NormalizedText {
+            body,
+            chrome,
+            simplified_chars,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalizer() -> Normalizer {
+        Normalizer::new(
+            RegexSet::new([r"^\s*-?\s*扫一扫", r"^发布日期\s*:"]).unwrap(),
+            Some(Regex::new(r"\[bookmark:[^\]]*\]").unwrap()),
+        )
+    }
+
+    #[test]
+    fn full_width_digits_and_punctuation_become_ascii() {
+        let cases = [
+            ("化解矛盾纠纷１３１件", "化解矛盾纠纷131件"),
+            ("罚款２５．２万元", "罚款25.2万元"),
+            ("调解成功率９５％", "调解成功率95%"),
+            (
+                "（一）强化统筹，坚持依法行政：",
+                "(一)强化统筹,坚持依法行政:",
+            ),
+            ("１，０９４户", "1,094户"),
+            ("a\u{3000}b", "a b"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fold_width(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn circled_numbers_and_square_metres_are_not_invented_digits() {
+        assert_eq!(fold_width("①依法决策②规范执法"), "①依法决策②规范执法");
+        assert_eq!(fold_width("面积120㎡"), "面积120㎡");
+    }
+
+    #[test]
+    fn crlf_and_cr_become_lf_and_invisible_characters_go() {
+        assert_eq!(fold_width("甲\r\n乙\r丙"), "甲\n乙\n丙");
+        assert_eq!(fold_width("\u{FEFF}法\u{200B}治\u{0007}"), "法治");
+    }
+
+    #[test]
+    fn traditional_becomes_simplified_and_simplified_is_untouched() {
+        let n = normalizer();
+        let t = n.normalize("我鎮共處理群眾投訴967宗,協議涉及金額1140余萬元");
+        assert_eq!(t.body, "我镇共处理群众投诉967宗,协议涉及金额1140余万元");
+        assert!(t.simplified_chars >= 8);
+        let s = n.normalize("我镇共处理群众投诉967宗,干部培训后来余额里面");
+        assert_eq!(s.body, "我镇共处理群众投诉967宗,干部培训后来余额里面");
+        assert_eq!(s.simplified_chars, 0);
+    }
+
+    #[test]
+    fn pinyin_glosses_are_removed() {
+        let n = normalizer();
+        assert_eq!(n.normalize("我鎮(zhèn)以習(xí)近平").body, "我镇以习近平");
+        assert_eq!(n.normalize("法律顧問(gù wèn)").body, "法律顾问");
+        // Not a gloss: digits or capitals inside the brackets.
+        assert_eq!(n.normalize("发文机构(gyz1)").body, "发文机构(gyz1)");
+    }
+
+    #[test]
+    fn debris_lines_go_to_chrome_and_blank_lines_vanish() {
+        let n = normalizer();
+        let t = n.normalize(
+            "标题\n\n  发布日期:2025-01-16 \n[bookmark: _GoBack]正文第一段。\n- 扫一扫在手机打开当前页",
+        );
+        assert_eq!(t.body, "标题\n正文第一段。");
+        assert_eq!(t.chrome, ["发布日期:2025-01-16", "- 扫一扫在手机打开当前页"]);
+    }
+}

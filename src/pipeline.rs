@@ -1,0 +1,400 @@
+//! The per-document pipeline: one input file in, one [`ReportRecord`] out.
+//!
+//! read bytes → decode (or unzip a .docx) → HTML to text → normalize → is it a report? →
+//! structure → extract mentions → classify → metadata and place → rows. Every stage is a plain
+//! function of the one before; the [`Engine`] holds what was compiled once per run (config,
+//! gazetteer) and is shared read-only by all threads. A document never fails the run: a bad
+//! file, or a panic inside a stage, becomes a row whose `status` and `error` say what happened.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::classify::Verdict;
+use crate::config::Config;
+use crate::decode::{self, DecodeFailure};
+use crate::docx;
+use crate::extract::Mention;
+use crate::html;
+use crate::normalize::NormalizedText;
+use crate::places::Gazetteer;
+use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord, Status};
+use crate::text::TextIndex;
+
+/// The stages whose time is measured, in pipeline order.
+pub const STAGES: [&str; 7] = [
+    "read",
+    "decode",
+    "normalize",
+    "structure",
+    "extract",
+    "classify",
+    "metadata",
+];
+
+/// Time spent in each of [`STAGES`], summed over documents.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimes(pub [Duration; STAGES.len()]);
+
+impl StageTimes {
+    pub fn add(&mut self, other: &StageTimes) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+}
+
+/// A stopwatch that charges elapsed time to stages.
+pub struct Clock {
+    times: StageTimes,
+    last: Instant,
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::new()
+    }
+}
+
+impl Clock {
+    pub fn new() -> Clock {
+        Clock {
+            times: StageTimes::default(),
+            last: Instant::now(),
+        }
+    }
+
+    pub fn times(&self) -> StageTimes {
+        self.times
+    }
+
+    fn charge(&mut self, stage: usize) {
+        let now = Instant::now();
+        self.times.0[stage] += now - self.last;
+        self.last = now;
+    }
+}
+
+/// Everything compiled once per run.
+pub struct Engine {
+    pub config: Config,
+    pub gazetteer: Gazetteer,
+}
+
+/// What the text-level stages produce for one document, before it becomes rows.
+pub struct Analysis {
+    pub text: TextIndex,
+    pub mentions: Vec<Mention>,
+    /// One label per mention.
+    pub verdicts: Vec<Label>,
+    pub meta: ReportMeta,
+    pub refused: Vec<String>,
+    pub sections: Vec<String>,
+    pub sentences: Vec<(usize, usize)>,
+}
+
+/// A mention's indicator and category (null where none applies) and the rule that decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub indicator: Option<String>,
+    pub category: Option<String>,
+    pub rule: String,
+}
+
+/// A short content hash: the same bytes get the same id on every run and machine.
+pub fn report_id(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex()[..16].to_owned()
+}
+
+fn is_html_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".htm", ".html", ".shtml", ".xhtml"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+fn is_docx_path(path: &str) -> bool {
+    path.to_ascii_lowercase().ends_with(".docx")
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Engine {
+        Engine {
+            config,
+            gazetteer: Gazetteer::embedded(),
+        }
+    }
+
+    /// Processes one file; never panics, never fails: problems become the row's status.
+    pub fn process(&self, path: &Path, rel_path: &str) -> (ReportRecord, StageTimes) {
+        let mut clock = Clock::new();
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                let record = ReportRecord::failed(
+                    report_id(rel_path.as_bytes()),
+                    rel_path.to_owned(),
+                    0,
+                    Status::Error,
+                    format!("cannot read the file: {e}"),
+                );
+                return (record, clock.times);
+            }
+        };
+        clock.charge(0);
+        let id = report_id(&bytes);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.process_bytes(&bytes, rel_path, id.clone(), &mut clock)
+        }));
+        let record = outcome.unwrap_or_else(|payload| {
+            let what = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            ReportRecord::failed(
+                id,
+                rel_path.to_owned(),
+                bytes.len() as i64,
+                Status::Error,
+                format!("internal error while processing this file (please report it): {what}"),
+            )
+        });
+        (record, clock.times)
+    }
+
+    /// Processes the bytes of one file named `rel_path`.
+    pub fn process_bytes(
+        &self,
+        bytes: &[u8],
+        rel_path: &str,
+        id: String,
+        clock: &mut Clock,
+    ) -> ReportRecord {
+        let failed = |status, why: String| {
+            ReportRecord::failed(
+                id.clone(),
+                rel_path.to_owned(),
+                bytes.len() as i64,
+                status,
+                why,
+            )
+        };
+        // decode
+        let (raw_text, encoding, lossy) = if is_docx_path(rel_path) {
+            match docx::docx_text(bytes) {
+                Ok(t) => (t, "docx", 0),
+                Err(why) => return failed(Status::Undecodable, why),
+            }
+        } else {
+            let forced = self.config.input.forced_encoding(rel_path);
+            match decode::decode(bytes, forced, is_html_path(rel_path)) {
+                Ok(d) => (d.text, d.encoding, d.lossy_count),
+                Err(DecodeFailure::Empty(why)) => return failed(Status::Empty, why),
+                Err(DecodeFailure::Undecodable(why)) => return failed(Status::Undecodable, why),
+            }
+        };
+        let (body_text, page_chrome) = if is_html_path(rel_path) || html::looks_like_html(&raw_text)
+        {
+            let page = self.config.html.extract(&raw_text);
+            (page.body, page.chrome)
+        } else {
+            (raw_text, String::new())
+        };
+        clock.charge(1);
+
+        // normalize
+        let mut normalized = self.config.normalizer.normalize(&body_text);
+        if !page_chrome.is_empty() {
+            let chrome = self.config.normalizer.normalize(&page_chrome);
+            normalized
+                .chrome
+                .extend(chrome.body.lines().map(str::to_owned));
+            normalized.chrome.extend(chrome.chrome);
+        }
+        clock.charge(2);
+        if let Some(why) = self.not_a_report(&normalized) {
+            let status = if normalized.body.trim().is_empty() {
+                Status::Empty
+            } else {
+                Status::NotAReport
+            };
+            let mut r = failed(status, why);
+            r.encoding = Some(encoding.to_owned());
+            r.lossy_count = lossy as i64;
+            r.chars = normalized.body.chars().count() as i64;
+            return r;
+        }
+
+        let analysis = self.analyze(normalized, clock);
+        let mut record = rows(id, rel_path, analysis);
+        record.encoding = Some(encoding.to_owned());
+        record.lossy_count = lossy as i64;
+        record.bytes = bytes.len() as i64;
+        record
+    }
+
+    /// Why the text is not a report, if it is not.
+    fn not_a_report(&self, text: &NormalizedText) -> Option<String> {
+        let rules = &self.config.report;
+        let han = text
+            .body
+            .chars()
+            .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+            .count();
+        if han < rules.min_han_chars {
+            return Some(format!(
+                "only {han} Chinese characters of text (a report has at least {})",
+                rules.min_han_chars
+            ));
+        }
+        if !rules
+            .keywords
+            .iter()
+            .any(|k| text.body.contains(k.as_str()))
+        {
+            return Some(format!(
+                "none of the words of a rule-of-law report ({}) appears in the text",
+                rules.keywords.join("、")
+            ));
+        }
+        None
+    }
+
+    /// The text stages: structure, extract, classify, metadata.
+    pub fn analyze(&self, normalized: NormalizedText, clock: &mut Clock) -> Analysis {
+        let c = &self.config;
+        let meta_text = c.metadata.read(&normalized);
+        let text = TextIndex::new(normalized.body);
+        let layout = c.structure.layout(&text.chars);
+        clock.charge(3);
+        let extraction = c.lexicon.extract(&text);
+        clock.charge(4);
+        let verdicts = c
+            .catalogue
+            .classify(&text, &layout, &c.structure, &extraction.mentions)
+            .into_iter()
+            .map(|v: Verdict| {
+                let ind = v.indicator.map(|i| &c.catalogue.indicators[i]);
+                Label {
+                    indicator: ind.map(|i| i.id.clone()),
+                    category: ind.map(|i| i.category.clone()),
+                    rule: v.rule,
+                }
+            })
+            .collect();
+        clock.charge(5);
+        let place = self
+            .gazetteer
+            .locate(meta_text.title.as_deref(), text.as_str());
+        let meta = ReportMeta {
+            title: meta_text.title,
+            province: place.province,
+            city: place.city,
+            county: place.county,
+            township: place.township,
+            admin_code: place.admin_code,
+            year: meta_text.year,
+            published: meta_text.published,
+        };
+        let sections = extraction
+            .mentions
+            .iter()
+            .map(|m| layout.section_at(m.number_start).to_owned())
+            .collect();
+        let sentences = extraction
+            .mentions
+            .iter()
+            .map(|m| {
+                layout
+                    .sentence_at(m.number_start)
+                    .map_or((m.start, m.end), |s| (s.start, s.end))
+            })
+            .collect();
+        clock.charge(6);
+        Analysis {
+            refused: extraction
+                .refused
+                .iter()
+                .map(|r| format!("{} (at character {})", r.reason, r.at))
+                .collect(),
+            text,
+            mentions: extraction.mentions,
+            verdicts,
+            meta,
+            sections,
+            sentences,
+        }
+    }
+}
+
+/// Turns an analysis into the report's rows.
+fn rows(id: String, rel_path: &str, a: Analysis) -> ReportRecord {
+    let mentions: Vec<MentionRecord> = a
+        .mentions
+        .iter()
+        .zip(&a.verdicts)
+        .enumerate()
+        .map(|(k, (m, v))| MentionRecord {
+            mention_id: k as i32,
+            raw: a.text.slice(m.start, m.end),
+            value: m.value,
+            unit: m.unit.clone(),
+            qualifier: m.qualifier,
+            indicator: v.indicator.clone(),
+            category: v.category.clone(),
+            section: a.sections[k].clone(),
+            sentence: a.text.slice(a.sentences[k].0, a.sentences[k].1),
+            char_start: m.start as i32,
+            char_end: m.end as i32,
+            rule: v.rule.clone(),
+        })
+        .collect();
+    let indicators = indicator_rows(&mentions);
+    let error = (!a.refused.is_empty()).then(|| {
+        format!(
+            "refused {} absurd number(s): {}",
+            a.refused.len(),
+            a.refused.join("; ")
+        )
+    });
+    ReportRecord {
+        report_id: id,
+        source_path: rel_path.to_owned(),
+        status: Status::Ok,
+        error,
+        encoding: None,
+        lossy_count: 0,
+        bytes: 0,
+        chars: a.text.chars.len() as i64,
+        meta: a.meta,
+        mentions,
+        indicators,
+    }
+}
+
+/// One row per indicator: the first mention's value, how many mentions, whether they disagree.
+pub fn indicator_rows(mentions: &[MentionRecord]) -> Vec<IndicatorRecord> {
+    let mut out: Vec<IndicatorRecord> = Vec::new();
+    for m in mentions {
+        let (Some(ind), Some(cat)) = (&m.indicator, &m.category) else {
+            continue;
+        };
+        match out.iter_mut().find(|r| &r.indicator == ind) {
+            Some(r) => {
+                r.n_mentions += 1;
+                r.conflict |= r.value != m.value;
+            }
+            None => out.push(IndicatorRecord {
+                indicator: ind.clone(),
+                category: cat.clone(),
+                value: m.value,
+                unit: m.unit.clone(),
+                qualifier: m.qualifier,
+                n_mentions: 1,
+                conflict: false,
+            }),
+        }
+    }
+    out
+}

@@ -1,0 +1,256 @@
+//! What a finished document becomes: one [`ReportRecord`] per input file, carrying its
+//! [`MentionRecord`]s and [`IndicatorRecord`]s. These plain structs are the only thing the
+//! writer sees; counts such as `n_mentions` are derived from the vectors when rows are written.
+
+use std::fmt;
+
+/// Why a file did or did not yield statistics. Written to `reports.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Decoded, normalized and extracted (it may still have zero mentions).
+    Ok,
+    /// No bytes, or only white space.
+    Empty,
+    /// The bytes are not text in any encoding fazhi knows (binary junk, images...).
+    Undecodable,
+    /// Text, but not a report on rule-of-law government (too short, no report vocabulary).
+    NotAReport,
+    /// The same bytes as an earlier file in this run; its rows are under that file.
+    Duplicate,
+    /// Something went wrong while processing (I/O error, a panic in a stage, an absurd number).
+    Error,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Ok,
+        Status::Empty,
+        Status::Undecodable,
+        Status::NotAReport,
+        Status::Duplicate,
+        Status::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Empty => "empty",
+            Status::Undecodable => "undecodable",
+            Status::NotAReport => "not_a_report",
+            Status::Duplicate => "duplicate",
+            Status::Error => "error",
+        }
+    }
+
+    /// Whether this outcome makes the run's exit code say "some inputs failed".
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Status::Ok | Status::Duplicate)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a number relates to the true quantity (EXTRACTION.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Qualifier {
+    #[default]
+    Exact,
+    MoreThan,
+    AtLeast,
+    Approx,
+    LessThan,
+}
+
+impl Qualifier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualifier::Exact => "exact",
+            Qualifier::MoreThan => "more_than",
+            Qualifier::AtLeast => "at_least",
+            Qualifier::Approx => "approx",
+            Qualifier::LessThan => "less_than",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Qualifier> {
+        Some(match s {
+            "exact" => Qualifier::Exact,
+            "more_than" => Qualifier::MoreThan,
+            "at_least" => Qualifier::AtLeast,
+            "approx" => Qualifier::Approx,
+            "less_than" => Qualifier::LessThan,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Qualifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A calendar date (proleptic Gregorian), as reports write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// A date if the three parts name a real day.
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days_in_month)
+            .contains(&day)
+            .then_some(Date { year, month, day })
+    }
+
+    /// Days since 1970-01-01, the Arrow `date32` representation.
+    pub fn days_since_epoch(self) -> i32 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        (era * 146_097 + doe - 719_468) as i32
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Where and when a report is from (EXTRACTION.md §4). Every field is null where the text
+/// does not decide it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportMeta {
+    pub title: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub county: Option<String>,
+    pub township: Option<String>,
+    /// Statistical division code of the township, or of the county for a county-level report.
+    pub admin_code: Option<String>,
+    pub year: Option<i16>,
+    pub published: Option<Date>,
+}
+
+/// One input file and everything extracted from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRecord {
+    pub report_id: String,
+    /// Path relative to the input folder, `/`-separated.
+    pub source_path: String,
+    pub status: Status,
+    pub error: Option<String>,
+    /// Encoding the bytes were decoded with (`UTF-8`, `GBK`, `Big5`, `UTF-16LE`, `docx`...).
+    pub encoding: Option<String>,
+    /// Bytes or sequences that could not be decoded and were replaced (0 when clean).
+    pub lossy_count: i64,
+    pub bytes: i64,
+    /// Characters of normalized text.
+    pub chars: i64,
+    pub meta: ReportMeta,
+    pub mentions: Vec<MentionRecord>,
+    pub indicators: Vec<IndicatorRecord>,
+}
+
+impl ReportRecord {
+    /// A row for a file that yielded nothing, with the reason a person can read.
+    pub fn failed(
+        report_id: String,
+        source_path: String,
+        bytes: i64,
+        status: Status,
+        error: String,
+    ) -> ReportRecord {
+        ReportRecord {
+            report_id,
+            source_path,
+            status,
+            error: Some(error),
+            encoding: None,
+            lossy_count: 0,
+            bytes,
+            chars: 0,
+            meta: ReportMeta::default(),
+            mentions: Vec::new(),
+            indicators: Vec::new(),
+        }
+    }
+}
+
+/// One quantity stated in a report (EXTRACTION.md §1-3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentionRecord {
+    /// Order within the report, from 0.
+    pub mention_id: i32,
+    /// The surface text, hedges included: `不少于40课时`.
+    pub raw: String,
+    /// The value in the canonical unit (万/亿 folded in).
+    pub value: f64,
+    pub unit: String,
+    pub qualifier: Qualifier,
+    pub indicator: Option<String>,
+    pub category: Option<String>,
+    /// Heading path the mention stands under, ` > `-joined; empty before the first heading.
+    pub section: String,
+    pub sentence: String,
+    /// Offsets of `raw` in the normalized text, in characters.
+    pub char_start: i32,
+    pub char_end: i32,
+    /// Which rule produced the indicator (or why none), for `fazhi explain`.
+    pub rule: String,
+}
+
+/// The first mention of an indicator in a report, with how many mentions carried it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorRecord {
+    pub indicator: String,
+    pub category: String,
+    pub value: f64,
+    pub unit: String,
+    pub qualifier: Qualifier,
+    pub n_mentions: i32,
+    /// True when the mentions of this indicator disagree on the value.
+    pub conflict: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_count_days_from_the_epoch() {
+        assert_eq!(Date::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
+        assert_eq!(Date::new(2000, 3, 1).unwrap().days_since_epoch(), 11_017);
+        assert_eq!(Date::new(2024, 12, 4).unwrap().days_since_epoch(), 20_061);
+        assert_eq!(Date::new(1969, 12, 31).unwrap().days_since_epoch(), -1);
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        assert!(Date::new(2023, 2, 29).is_none());
+        assert!(Date::new(2024, 2, 29).is_some());
+        assert!(Date::new(2024, 13, 1).is_none());
+        assert!(Date::new(2024, 4, 31).is_none());
+        assert!(Date::new(2024, 4, 0).is_none());
+    }
+}

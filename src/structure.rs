@@ -1,0 +1,197 @@
+//! Structure: normalized body in, its layout out: headings and the section path at every
+//! position, sentences, and clause boundaries.
+//!
+//! Headings are lines that start with a marker from `[structure] headings` (`一、`, `(一)`,
+//! `1.`, `(1)`, `一是`); the pattern's position in that list is its level. A heading line that
+//! runs on into body text (`(一)全面落实“三项制度”。一是…`) is named by its text up to the first
+//! sentence end. Sentences end at `[structure] sentence_ends` and at line ends; clauses also end
+//! at `[structure] clause_ends`.
+
+use regex::Regex;
+
+/// Compiled `[structure]` rules.
+pub struct StructureRules {
+    pub headings: Vec<Regex>,
+    pub sentence_ends: Vec<char>,
+    pub clause_ends: Vec<char>,
+}
+
+/// A half-open range of character offsets into the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The layout of one body text.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Sentences in order, covering every non-newline character.
+    pub sentences: Vec<Span>,
+    /// `(first character, heading path)` for each section, in order.
+    sections: Vec<(usize, String)>,
+    /// Lines in order (without their `\n`).
+    pub lines: Vec<Span>,
+}
+
+const MAX_HEADING_CHARS: usize = 60;
+
+impl StructureRules {
+    pub fn layout(&self, chars: &[char]) -> Layout {
+        let mut layout = Layout::default();
+        let mut path: Vec<(usize, String)> = Vec::new();
+        let mut line_start = 0;
+        for (i, c) in chars
+            .iter()
+            .copied()
+            .enumerate()
+            .chain([(chars.len(), '\n')])
+        {
+            if c != '\n' {
+                continue;
+            }
+            let span = Span {
+                start: line_start,
+                end: i,
+            };
+            line_start = i + 1;
+            if span.start == span.end {
+                continue;
+            }
+            layout.lines.push(span);
+            let line: String = chars[span.start..span.end].iter().collect();
+            if let Some(level) = self.headings.iter().position(|re| re.is_match(&line)) {
+                let name = self.heading_name(&line);
+                path.retain(|(l, _)| *l < level);
+                path.push((level, name));
+                let joined = path
+                    .iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" > ");
+                layout.sections.push((span.start, joined));
+            }
+            self.split_sentences(chars, span, &mut layout.sentences);
+        }
+        layout
+    }
+
+    fn heading_name(&self, line: &str) -> String {
+        let cut = line
+            .char_indices()
+            .find(|(_, c)| self.sentence_ends.contains(c))
+            .map_or(line.len(), |(i, _)| i);
+        line[..cut].chars().take(MAX_HEADING_CHARS).collect()
+    }
+
+    fn split_sentences(&self, chars: &[char], line: Span, out: &mut Vec<Span>) {
+        let mut start = line.start;
+        for (i, c) in chars.iter().enumerate().take(line.end).skip(line.start) {
+            if self.sentence_ends.contains(c) {
+                out.push(Span { start, end: i + 1 });
+                start = i + 1;
+            }
+        }
+        if start < line.end {
+            out.push(Span {
+                start,
+                end: line.end,
+            });
+        }
+    }
+
+    /// The clause around `span` inside `sentence`: from after the last clause end before it to
+    /// the first clause end after it.
+    pub fn clause(&self, chars: &[char], sentence: Span, span: Span) -> Span {
+        let start = (sentence.start..span.start)
+            .rev()
+            .find(|&i| self.clause_ends.contains(&chars[i]))
+            .map_or(sentence.start, |i| i + 1);
+        let end = (span.end..sentence.end)
+            .find(|&i| self.clause_ends.contains(&chars[i]))
+            .unwrap_or(sentence.end);
+        Span { start, end }
+    }
+}
+
+impl Layout {
+    /// The heading path in force at character `pos` (empty before the first heading).
+    pub fn section_at(&self, pos: usize) -> &str {
+        let i = self.sections.partition_point(|(start, _)| *start <= pos);
+        if i == 0 {
+            ""
+        } else {
+            &self.sections[i - 1].1
+        }
+    }
+
+    /// The sentence containing character `pos`.
+    pub fn sentence_at(&self, pos: usize) -> Option<Span> {
+        let i = self.sentences.partition_point(|s| s.end <= pos);
+        self.sentences.get(i).filter(|s| s.start <= pos).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> StructureRules {
+        StructureRules {
+            headings: [
+                r"^[一二三四五六七八九十]+\s*[、.]",
+                r"^\(\s*[一二三四五六七八九十]+\s*\)",
+                r"^\d{1,2}\s*[、.](?:[^\d]|$)",
+            ]
+            .iter()
+            .map(|p| Regex::new(p).unwrap())
+            .collect(),
+            sentence_ends: vec!['。', ';', '!', '?'],
+            clause_ends: vec![',', ':', '。', ';'],
+        }
+    }
+
+    #[test]
+    fn headings_nest_and_sections_follow_them() {
+        let text = "标题\n一、主要举措\n(一)规范执法。一是加强巡查。\n开展巡查5次。\n1.严格执法\n查处3起。\n二、存在不足\n人员不足。";
+        let chars: Vec<char> = text.chars().collect();
+        let layout = rules().layout(&chars);
+        let at = |needle: &str| {
+            let byte = text.find(needle).unwrap();
+            layout.section_at(text[..byte].chars().count()).to_owned()
+        };
+        assert_eq!(at("标题"), "");
+        assert_eq!(at("巡查5次"), "一、主要举措 > (一)规范执法");
+        assert_eq!(at("查处3起"), "一、主要举措 > (一)规范执法 > 1.严格执法");
+        assert_eq!(at("人员不足"), "二、存在不足");
+    }
+
+    #[test]
+    fn a_decimal_is_not_a_numbered_heading() {
+        let chars: Vec<char> = "1.5万人次参加\n2.加强培训".chars().collect();
+        let layout = rules().layout(&chars);
+        assert_eq!(layout.section_at(0), "");
+        assert_eq!(layout.section_at(9), "2.加强培训");
+    }
+
+    #[test]
+    fn sentences_and_clauses_split_at_their_marks() {
+        let text = "共处理投诉967宗,其中来访70宗;化解纠纷46宗。\n下一行";
+        let chars: Vec<char> = text.chars().collect();
+        let r = rules();
+        let layout = r.layout(&chars);
+        let texts: Vec<String> = layout
+            .sentences
+            .iter()
+            .map(|s| chars[s.start..s.end].iter().collect())
+            .collect();
+        assert_eq!(
+            texts,
+            ["共处理投诉967宗,其中来访70宗;", "化解纠纷46宗。", "下一行"]
+        );
+        let s = layout.sentence_at(14).unwrap();
+        let clause = r.clause(&chars, s, Span { start: 14, end: 17 });
+        let clause_text: String = chars[clause.start..clause.end].iter().collect();
+        assert_eq!(clause_text, "其中来访70宗");
+    }
+}

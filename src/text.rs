@@ -1,0 +1,64 @@
+//! A text with character offsets: the body as a `String` for regexes and automata, as `char`s
+//! for scanning, and a map from byte offsets to character offsets between the two.
+
+/// The normalized body, indexed by character.
+pub struct TextIndex {
+    text: String,
+    pub chars: Vec<char>,
+    /// Character index of every byte offset (and of `text.len()`).
+    byte_to_char: Vec<u32>,
+}
+
+impl TextIndex {
+    pub fn new(text: String) -> TextIndex {
+        let chars: Vec<char> = text.chars().collect();
+        let mut byte_to_char = vec![0u32; text.len() + 1];
+        for (ci, (bi, c)) in text.char_indices().enumerate() {
+            for slot in &mut byte_to_char[bi..bi + c.len_utf8()] {
+                *slot = ci as u32;
+            }
+        }
+        byte_to_char[text.len()] = chars.len() as u32;
+        TextIndex {
+            text,
+            chars,
+            byte_to_char,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The character offset of byte offset `byte` (a char boundary).
+    pub fn char_at(&self, byte: usize) -> usize {
+        self.byte_to_char[byte.min(self.text.len())] as usize
+    }
+
+    /// Characters `start..end` as a string.
+    pub fn slice(&self, start: usize, end: usize) -> String {
+        self.chars[start.min(end)..end.min(self.chars.len())]
+            .iter()
+            .collect()
+    }
+
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_offsets_map_to_character_offsets() {
+        let t = TextIndex::new("a化解b".to_owned());
+        assert_eq!(t.char_at(0), 0);
+        assert_eq!(t.char_at(1), 1);
+        assert_eq!(t.char_at(4), 2);
+        assert_eq!(t.char_at(7), 3);
+        assert_eq!(t.char_at(8), 4);
+        assert_eq!(t.slice(1, 3), "化解");
+    }
+}
