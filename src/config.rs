@@ -741,6 +741,13 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
                 "ids are snake_case ASCII (they become column values and names)",
             );
         }
+        if crate::write::WIDE_KEY_COLUMNS.contains(&id.as_str()) {
+            p.add(
+                ind.id.span(),
+                key("id"),
+                format!("{id:?} is a column of indicators_wide; choose another id"),
+            );
+        }
         if !seen.insert(id.clone()) {
             p.add(
                 ind.id.span(),

@@ -234,6 +234,21 @@ impl Engine {
         record
     }
 
+    /// Runs normalize and the text stages on a decoded text and returns its rows (status `ok`,
+    /// whatever the text). For tests, `fazhi explain` and anyone embedding fazhi.
+    pub fn analyze_text(&self, text: &str, rel_path: &str) -> ReportRecord {
+        let mut clock = Clock::new();
+        let normalized = self.config.normalizer.normalize(text);
+        let mut record = rows(
+            report_id(text.as_bytes()),
+            rel_path,
+            self.analyze(normalized, &mut clock),
+        );
+        record.bytes = text.len() as i64;
+        record.encoding = Some("UTF-8".to_owned());
+        record
+    }
+
     /// Why the text is not a report, if it is not.
     fn not_a_report(&self, text: &NormalizedText) -> Option<String> {
         let rules = &self.config.report;

@@ -101,7 +101,14 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<Manifest, RunError> {
             message: e.to_string(),
         })?;
 
-    let mut writer = DatasetWriter::create(&opts.output)?;
+    let ids: Vec<String> = engine
+        .config
+        .catalogue
+        .indicators
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+    let mut writer = DatasetWriter::create(&opts.output, &ids)?;
     let mut status_counts: BTreeMap<&'static str, u64> =
         Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
     let mut stage_times = StageTimes::default();
@@ -134,11 +141,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<Manifest, RunError> {
             writer.write(&record)?;
         }
     }
-    let TableCounts {
-        reports,
-        mentions,
-        indicators,
-    } = writer.finish()?;
+    let counts: TableCounts = writer.finish()?;
 
     let manifest = Manifest {
         program: "fazhi",
@@ -152,11 +155,7 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<Manifest, RunError> {
         files: discovery.files.len() as u64,
         input_bytes,
         status_counts,
-        rows: BTreeMap::from([
-            ("reports", reports),
-            ("mentions", mentions),
-            ("indicators", indicators),
-        ]),
+        rows: counts.by_table().into_iter().collect(),
         wall_seconds: clock.elapsed().as_secs_f64(),
         stage_seconds: STAGES
             .iter()

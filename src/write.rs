@@ -4,7 +4,10 @@
 //!
 //! - `reports.parquet`: one row per record, failures included;
 //! - `mentions.parquet`: one row per [`MentionRecord`], with the report's year and place copied in;
-//! - `indicators.parquet`: one row per [`IndicatorRecord`], likewise.
+//! - `indicators.parquet`: one row per [`IndicatorRecord`], likewise;
+//! - `indicators_wide.parquet`: one row per record, one float64 column per catalogue indicator
+//!   (the value of its first mention, null where the report has none), beside the report's
+//!   place, code and year: the shape to join with yearbook data.
 //!
 //! Rows are buffered in Arrow builders and handed to the Parquet writer as record batches of
 //! [`BATCH_ROWS`] rows; a row group holds at most [`ROW_GROUP_ROWS`] rows (and is cut earlier
@@ -35,11 +38,27 @@ use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord};
 pub const REPORTS: &str = "reports";
 pub const MENTIONS: &str = "mentions";
 pub const INDICATORS: &str = "indicators";
+pub const INDICATORS_WIDE: &str = "indicators_wide";
 
-/// The tables in the order they are described in OUTPUT.md.
-pub fn table_names() -> [&'static str; 3] {
-    [REPORTS, MENTIONS, INDICATORS]
+/// The tables, in the order the README describes them.
+pub fn table_names() -> [&'static str; 4] {
+    [REPORTS, MENTIONS, INDICATORS, INDICATORS_WIDE]
 }
+
+/// Column names of `indicators_wide` before the indicator columns; an indicator id may not be
+/// one of them.
+pub const WIDE_KEY_COLUMNS: [&str; 10] = [
+    col::REPORT_ID,
+    col::SOURCE_PATH,
+    col::STATUS,
+    col::PROVINCE,
+    col::CITY,
+    col::COUNTY,
+    col::TOWNSHIP,
+    col::ADMIN_CODE,
+    col::YEAR,
+    col::PUBLISHED,
+];
 
 /// Rows buffered per table before they are handed to the Parquet writer as one record batch.
 pub const BATCH_ROWS: usize = 8192;
@@ -169,6 +188,25 @@ pub fn indicators_schema() -> Schema {
     Schema::new(fields)
 }
 
+/// Schema of `indicators_wide`: the report's keys, then one column per indicator id.
+pub fn indicators_wide_schema(indicator_ids: &[String]) -> Schema {
+    use DataType::{Date32, Float64, Int16, Utf8};
+    let mut fields = vec![
+        field(col::REPORT_ID, Utf8, NON_NULL),
+        field(col::SOURCE_PATH, Utf8, NON_NULL),
+        field(col::STATUS, Utf8, NON_NULL),
+        field(col::PROVINCE, Utf8, NULLABLE),
+        field(col::CITY, Utf8, NULLABLE),
+        field(col::COUNTY, Utf8, NULLABLE),
+        field(col::TOWNSHIP, Utf8, NULLABLE),
+        field(col::ADMIN_CODE, Utf8, NULLABLE),
+        field(col::YEAR, Int16, NULLABLE),
+        field(col::PUBLISHED, Date32, NULLABLE),
+    ];
+    fields.extend(indicator_ids.iter().map(|id| field(id, Float64, NULLABLE)));
+    Schema::new(fields)
+}
+
 /// Something that stops the tables from being written; each names the file concerned.
 #[derive(thiserror::Error, Debug)]
 pub enum WriteError {
@@ -204,25 +242,50 @@ pub struct TableCounts {
     pub indicators: u64,
 }
 
+impl TableCounts {
+    /// `(table, rows)` for the manifest; `indicators_wide` has one row per report.
+    pub fn by_table(&self) -> [(&'static str, u64); 4] {
+        [
+            (REPORTS, self.reports),
+            (MENTIONS, self.mentions),
+            (INDICATORS, self.indicators),
+            (INDICATORS_WIDE, self.reports),
+        ]
+    }
+}
+
 /// Streams reports into the three tables; see the module doc.
 pub struct DatasetWriter {
     reports: Table<ReportColumns>,
     mentions: Table<MentionColumns>,
     indicators: Table<IndicatorColumns>,
+    wide: Table<WideColumns>,
 }
 
 impl DatasetWriter {
     /// Creates `dir` if needed and opens `dir/<table>.parquet` for every table, as hidden temp
-    /// files in `dir` that [`finish`](Self::finish) renames into place.
-    pub fn create(dir: &Path) -> Result<DatasetWriter, WriteError> {
+    /// files in `dir` that [`finish`](Self::finish) renames into place. `indicator_ids` are the
+    /// catalogue's ids, in catalogue order: the columns of `indicators_wide`.
+    pub fn create(dir: &Path, indicator_ids: &[String]) -> Result<DatasetWriter, WriteError> {
         fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
         Ok(DatasetWriter {
-            reports: Table::create(dir, REPORTS, reports_schema())?,
-            mentions: Table::create(dir, MENTIONS, mentions_schema())?,
-            indicators: Table::create(dir, INDICATORS, indicators_schema())?,
+            reports: Table::create(dir, REPORTS, reports_schema(), ReportColumns::default())?,
+            mentions: Table::create(dir, MENTIONS, mentions_schema(), MentionColumns::default())?,
+            indicators: Table::create(
+                dir,
+                INDICATORS,
+                indicators_schema(),
+                IndicatorColumns::default(),
+            )?,
+            wide: Table::create(
+                dir,
+                INDICATORS_WIDE,
+                indicators_wide_schema(indicator_ids),
+                WideColumns::new(indicator_ids),
+            )?,
         })
     }
 
@@ -243,6 +306,8 @@ impl DatasetWriter {
             self.indicators.columns.append(report, indicator);
             self.indicators.row_added()?;
         }
+        self.wide.columns.append(report);
+        self.wide.row_added()?;
         Ok(())
     }
 
@@ -253,11 +318,12 @@ impl DatasetWriter {
             mentions: self.mentions.rows,
             indicators: self.indicators.rows,
         };
-        // Close all three before renaming any, so a failure leaves no new table in place.
+        // Close all tables before renaming any, so a failure leaves no new table in place.
         let closed = [
             self.reports.close()?,
             self.mentions.close()?,
             self.indicators.close()?,
+            self.wide.close()?,
         ];
         for file in closed {
             file.rename()?;
@@ -289,7 +355,7 @@ fn writer_properties() -> Result<WriterProperties, ParquetError> {
 }
 
 /// The columns of one table being filled.
-trait Columns: Default {
+trait Columns {
     /// Takes the rows appended so far as arrays in schema order, leaving the builders empty.
     fn finish(&mut self) -> Vec<ArrayRef>;
 }
@@ -309,7 +375,7 @@ struct Table<C: Columns> {
 }
 
 impl<C: Columns> Table<C> {
-    fn create(dir: &Path, name: &str, schema: Schema) -> Result<Table<C>, WriteError> {
+    fn create(dir: &Path, name: &str, schema: Schema, columns: C) -> Result<Table<C>, WriteError> {
         let final_path = dir.join(format!("{name}.parquet"));
         let temp_path = dir.join(format!(".{name}.parquet.tmp"));
         let file = File::create(&temp_path).map_err(|source| WriteError::Create {
@@ -328,7 +394,7 @@ impl<C: Columns> Table<C> {
                 }
             })?;
         Ok(Table {
-            columns: C::default(),
+            columns,
             pending: 0,
             rows: 0,
             schema,
@@ -639,6 +705,90 @@ impl Columns for IndicatorColumns {
     }
 }
 
+/// Builders for [`indicators_wide_schema`], in its order.
+struct WideColumns {
+    report_id: StringBuilder,
+    source_path: StringBuilder,
+    status: StringBuilder,
+    province: StringBuilder,
+    city: StringBuilder,
+    county: StringBuilder,
+    township: StringBuilder,
+    admin_code: StringBuilder,
+    year: Int16Builder,
+    published: Date32Builder,
+    ids: Vec<String>,
+    values: Vec<Float64Builder>,
+}
+
+impl WideColumns {
+    fn new(indicator_ids: &[String]) -> WideColumns {
+        WideColumns {
+            report_id: StringBuilder::new(),
+            source_path: StringBuilder::new(),
+            status: StringBuilder::new(),
+            province: StringBuilder::new(),
+            city: StringBuilder::new(),
+            county: StringBuilder::new(),
+            township: StringBuilder::new(),
+            admin_code: StringBuilder::new(),
+            year: Int16Builder::new(),
+            published: Date32Builder::new(),
+            ids: indicator_ids.to_vec(),
+            values: indicator_ids
+                .iter()
+                .map(|_| Float64Builder::new())
+                .collect(),
+        }
+    }
+
+    fn append(&mut self, r: &ReportRecord) {
+        let meta = &r.meta;
+        self.report_id.append_value(&r.report_id);
+        self.source_path.append_value(&r.source_path);
+        self.status.append_value(r.status.as_str());
+        self.province.append_option(meta.province.as_deref());
+        self.city.append_option(meta.city.as_deref());
+        self.county.append_option(meta.county.as_deref());
+        self.township.append_option(meta.township.as_deref());
+        self.admin_code.append_option(meta.admin_code.as_deref());
+        self.year.append_option(meta.year);
+        self.published
+            .append_option(meta.published.map(|d| d.days_since_epoch()));
+        for (id, column) in self.ids.iter().zip(&mut self.values) {
+            column.append_option(
+                r.indicators
+                    .iter()
+                    .find(|i| &i.indicator == id)
+                    .map(|i| i.value),
+            );
+        }
+    }
+}
+
+impl Columns for WideColumns {
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let mut arrays: Vec<ArrayRef> = vec![
+            Arc::new(self.report_id.finish()),
+            Arc::new(self.source_path.finish()),
+            Arc::new(self.status.finish()),
+            Arc::new(self.province.finish()),
+            Arc::new(self.city.finish()),
+            Arc::new(self.county.finish()),
+            Arc::new(self.township.finish()),
+            Arc::new(self.admin_code.finish()),
+            Arc::new(self.year.finish()),
+            Arc::new(self.published.finish()),
+        ];
+        arrays.extend(
+            self.values
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        arrays
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -649,6 +799,10 @@ mod tests {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::file::metadata::ParquetMetaData;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn wide_ids() -> Vec<String> {
+        vec!["disputes_resolved".to_owned(), "penalty_amount".to_owned()]
+    }
 
     /// A fresh folder under the system temp dir, removed when dropped.
     struct TempDir(PathBuf);
@@ -809,7 +963,7 @@ mod tests {
     }
 
     fn write_all(dir: &Path, reports: &[ReportRecord]) -> TableCounts {
-        let mut writer = DatasetWriter::create(dir).unwrap();
+        let mut writer = DatasetWriter::create(dir, &wide_ids()).unwrap();
         for report in reports {
             writer.write(report).unwrap();
         }
@@ -938,7 +1092,10 @@ mod tests {
                 "province"
             ]
         );
-        assert_eq!(table_names(), ["reports", "mentions", "indicators"]);
+        assert_eq!(
+            table_names(),
+            ["reports", "mentions", "indicators", "indicators_wide"]
+        );
     }
 
     #[test]
@@ -960,7 +1117,32 @@ mod tests {
         left.sort();
         assert_eq!(
             left,
-            ["indicators.parquet", "mentions.parquet", "reports.parquet"]
+            [
+                "indicators.parquet",
+                "indicators_wide.parquet",
+                "mentions.parquet",
+                "reports.parquet"
+            ]
+        );
+
+        // One wide row per report; an indicator column holds the first mention's value.
+        let (wide, _) = read_table(&dir.0, INDICATORS_WIDE);
+        assert_schema(&wide, &indicators_wide_schema(&wide_ids()));
+        assert_eq!(
+            strings(&wide, col::SOURCE_PATH),
+            [
+                Some("广东省/登云镇 2023.txt"),
+                Some("broken.doc"),
+                Some("x/y.html")
+            ]
+        );
+        assert_eq!(
+            values::<Float64Type>(&wide, "disputes_resolved"),
+            [Some(131.0), None, None]
+        );
+        assert_eq!(
+            values::<Float64Type>(&wide, "penalty_amount"),
+            [None, None, None]
         );
 
         let (reports, metadata) = read_table(&dir.0, REPORTS);
@@ -1191,7 +1373,10 @@ mod tests {
     #[test]
     fn tables_without_rows_are_valid_files_with_the_schema() {
         let dir = TempDir::new("empty");
-        let counts = DatasetWriter::create(&dir.0).unwrap().finish().unwrap();
+        let counts = DatasetWriter::create(&dir.0, &wide_ids())
+            .unwrap()
+            .finish()
+            .unwrap();
         assert_eq!(counts, TableCounts::default());
         for (table, schema) in [
             (REPORTS, reports_schema()),
@@ -1235,7 +1420,7 @@ mod tests {
     #[test]
     fn a_writer_dropped_unfinished_leaves_no_files() {
         let dir = TempDir::new("dropped");
-        let mut writer = DatasetWriter::create(&dir.0).unwrap();
+        let mut writer = DatasetWriter::create(&dir.0, &wide_ids()).unwrap();
         writer.write(&sample_reports()[0]).unwrap();
         drop(writer);
         assert_eq!(fs::read_dir(&dir.0).unwrap().count(), 0);
@@ -1258,7 +1443,7 @@ mod tests {
         const MENTIONS_PER_REPORT: usize = 1000;
         let dir = TempDir::new("many");
         let template = &sample_reports()[0];
-        let mut writer = DatasetWriter::create(&dir.0).unwrap();
+        let mut writer = DatasetWriter::create(&dir.0, &wide_ids()).unwrap();
         for r in 0..REPORTS_N {
             let mut report = template.clone();
             report.report_id = format!("r{r:05}");
