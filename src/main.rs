@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use fazhi::config::{Config, LoadError};
-use fazhi::run::{run, RunOptions};
+use fazhi::run::{run, RunOptions, Silent};
 
 #[derive(Parser)]
 #[command(
@@ -99,7 +99,7 @@ fn cmd_run(
         output,
         threads,
     };
-    let manifest = run(config, &opts).map_err(|e| {
+    let manifest = run(config, &opts, &Silent).map_err(|e| {
         eprintln!("fazhi: {e}");
         Exit::Error
     })?;

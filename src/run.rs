@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
@@ -83,8 +84,71 @@ impl Manifest {
     }
 }
 
+/// Told how a run advances (a progress bar, a log line); called from the writing thread.
+pub trait Progress: Sync {
+    /// Discovery is done: `files` inputs will be processed.
+    fn start(&self, _files: u64) {}
+    /// `files` more inputs, `bytes` more input bytes, are done.
+    fn advance(&self, _files: u64, _bytes: u64) {}
+    /// All rows are written.
+    fn finish(&self) {}
+}
+
+/// No progress reports.
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Tallies kept while rows are written.
+#[derive(Default)]
+struct Tally {
+    status_counts: BTreeMap<&'static str, u64>,
+    stage_times: StageTimes,
+    input_bytes: u64,
+    /// The first path seen for each report id, to mark later copies as duplicates.
+    first_path_of: HashMap<String, String>,
+}
+
+impl Tally {
+    /// Counts a finished record and turns a second copy of the same bytes into a duplicate row.
+    fn admit(&mut self, mut record: ReportRecord, times: &StageTimes) -> ReportRecord {
+        self.stage_times.add(times);
+        self.input_bytes += record.bytes.max(0) as u64;
+        if record.status == Status::Ok {
+            match self.first_path_of.get(&record.report_id) {
+                Some(first) => {
+                    record = ReportRecord::failed(
+                        record.report_id,
+                        record.source_path,
+                        record.bytes,
+                        Status::Duplicate,
+                        format!("the same bytes as {first}, whose rows stand for both"),
+                    );
+                }
+                None => {
+                    self.first_path_of
+                        .insert(record.report_id.clone(), record.source_path.clone());
+                }
+            }
+        }
+        *self
+            .status_counts
+            .entry(record.status.as_str())
+            .or_default() += 1;
+        record
+    }
+}
+
 /// Runs the main job.
-pub fn run(config: Config, opts: &RunOptions) -> Result<Manifest, RunError> {
+///
+/// The calling thread maps the pipeline over one chunk of files at a time on the rayon pool;
+/// a writer thread takes finished chunks through a channel of two, so processing and writing
+/// overlap while at most a few chunks of rows are in memory.
+pub fn run(
+    config: Config,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Manifest, RunError> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let selector = FileSelector::new(&config.input.include, &config.input.exclude)?;
@@ -100,7 +164,6 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<Manifest, RunError> {
             threads,
             message: e.to_string(),
         })?;
-
     let ids: Vec<String> = engine
         .config
         .catalogue
@@ -109,39 +172,47 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<Manifest, RunError> {
         .map(|i| i.id.clone())
         .collect();
     let mut writer = DatasetWriter::create(&opts.output, &ids)?;
-    let mut status_counts: BTreeMap<&'static str, u64> =
-        Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    let mut stage_times = StageTimes::default();
-    let mut first_path_of: HashMap<String, String> = HashMap::new();
-    let mut input_bytes = 0u64;
-    for chunk in discovery.files.chunks(CHUNK) {
-        let done: Vec<(ReportRecord, StageTimes)> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|f| engine.process(&f.path, &f.rel_path))
-                .collect()
-        });
-        for (mut record, times) in done {
-            stage_times.add(&times);
-            input_bytes += record.bytes.max(0) as u64;
-            if record.status == Status::Ok {
-                if let Some(first) = first_path_of.get(&record.report_id) {
-                    record = ReportRecord::failed(
-                        record.report_id,
-                        record.source_path,
-                        record.bytes,
-                        Status::Duplicate,
-                        format!("the same bytes as {first}, whose rows stand for both"),
-                    );
-                } else {
-                    first_path_of.insert(record.report_id.clone(), record.source_path.clone());
+    progress.start(discovery.files.len() as u64);
+
+    let (tx, rx) = mpsc::sync_channel::<Vec<(ReportRecord, StageTimes)>>(2);
+    let (written, mut tally) = std::thread::scope(|scope| {
+        let writing = scope.spawn(move || -> Result<(DatasetWriter, Tally), WriteError> {
+            let mut tally = Tally {
+                status_counts: Status::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
+                ..Tally::default()
+            };
+            for done in rx {
+                let (n, mut bytes) = (done.len() as u64, 0);
+                for (record, times) in done {
+                    bytes += record.bytes.max(0) as u64;
+                    let record = tally.admit(record, &times);
+                    writer.write(&record)?;
                 }
+                progress.advance(n, bytes);
             }
-            *status_counts.entry(record.status.as_str()).or_default() += 1;
-            writer.write(&record)?;
+            Ok((writer, tally))
+        });
+        for chunk in discovery.files.chunks(CHUNK) {
+            let done: Vec<(ReportRecord, StageTimes)> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|f| engine.process(&f.path, &f.rel_path))
+                    .collect()
+            });
+            if tx.send(done).is_err() {
+                break; // the writer stopped on an error, reported below
+            }
         }
-    }
-    let counts: TableCounts = writer.finish()?;
+        drop(tx);
+        match writing.join() {
+            Ok(Ok((writer, tally))) => (Ok(writer), tally),
+            Ok(Err(e)) => (Err(e), Tally::default()),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    let counts: TableCounts = written?.finish()?;
+    progress.finish();
+    let status_counts = std::mem::take(&mut tally.status_counts);
 
     let manifest = Manifest {
         program: "fazhi",
@@ -153,13 +224,13 @@ pub fn run(config: Config, opts: &RunOptions) -> Result<Manifest, RunError> {
         started_at: rfc3339(started),
         threads,
         files: discovery.files.len() as u64,
-        input_bytes,
+        input_bytes: tally.input_bytes,
         status_counts,
         rows: counts.by_table().into_iter().collect(),
         wall_seconds: clock.elapsed().as_secs_f64(),
         stage_seconds: STAGES
             .iter()
-            .zip(stage_times.0)
+            .zip(tally.stage_times.0)
             .map(|(s, d)| (*s, d.as_secs_f64()))
             .collect(),
         skipped: discovery.skipped,
