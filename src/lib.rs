@@ -15,12 +15,17 @@
 //!
 //! [`config`] compiles `pipeline.toml` once per run; [`pipeline`] runs the stages for one
 //! document; [`run`] maps it over all documents in parallel and writes the dataset.
+//!
+//! For the analyst: [`explain`] shows what one file yields and which rule decided each number;
+//! [`progress`] draws the run's progress bar and installs the logs; `summary` (cargo feature
+//! `analysis`, polars) reports the coverage of a written dataset.
 
 pub mod classify;
 pub mod config;
 pub mod decode;
 pub mod discover;
 pub mod docx;
+pub mod explain;
 pub mod extract;
 pub mod html;
 pub mod metadata;
@@ -28,8 +33,11 @@ pub mod normalize;
 pub mod numerals;
 pub mod pipeline;
 pub mod places;
+pub mod progress;
 pub mod record;
 pub mod run;
 pub mod structure;
+#[cfg(feature = "analysis")]
+pub mod summary;
 pub mod text;
 pub mod write;

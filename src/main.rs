@@ -8,7 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use fazhi::config::{Config, LoadError};
-use fazhi::run::{run, RunOptions, Silent};
+use fazhi::explain;
+use fazhi::pipeline::Engine;
+use fazhi::progress::{init_logging, Bar};
+use fazhi::run::{run, RunOptions};
 
 #[derive(Parser)]
 #[command(
@@ -19,6 +22,12 @@ use fazhi::run::{run, RunOptions, Silent};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Debug logs on stderr (-vv: also from libraries); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// No progress bar and no closing summary line; errors and warnings still print.
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -37,6 +46,27 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+    },
+    /// Show what one file yields: its normalized text with each mention marked, the mentions
+    /// with the rule that fired, and the metadata found.
+    Explain {
+        /// The report to read (.txt, .htm/.html, .docx).
+        file: PathBuf,
+        /// A pipeline.toml to use instead of the built-in one.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print one JSON object instead (text, mentions, indicators, metadata).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Coverage of a written dataset: reports by status, indicators found, what the catalogue
+    /// misses (needs the `analysis` feature: cargo build --release --features analysis).
+    Summary {
+        /// The output folder of `fazhi run`.
+        out: PathBuf,
+        /// How many unmapped units and contexts to list.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
     },
     /// Validate a config and print the resolved indicator catalogue; writes nothing.
     Check {
@@ -75,14 +105,18 @@ fn load(path: Option<&PathBuf>) -> Result<Config, Exit> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let bar = Bar::for_stderr(cli.quiet);
+    init_logging(cli.verbose, bar.log_writer());
     let exit = match cli.command {
         Command::Run {
             input,
             output,
             config,
             threads,
-        } => cmd_run(input, output, config, threads),
+        } => cmd_run(input, output, config, threads, &bar),
         Command::Check { config } => cmd_check(config),
+        Command::Explain { file, config, json } => cmd_explain(&file, config, json),
+        Command::Summary { out, top } => cmd_summary(&out, top),
     };
     exit.unwrap_or_else(|e| e).into()
 }
@@ -92,6 +126,7 @@ fn cmd_run(
     output: PathBuf,
     config: Option<PathBuf>,
     threads: Option<usize>,
+    bar: &Bar,
 ) -> Result<Exit, Exit> {
     let config = load(config.as_ref())?;
     let opts = RunOptions {
@@ -99,10 +134,14 @@ fn cmd_run(
         output,
         threads,
     };
-    let manifest = run(config, &opts, &Silent).map_err(|e| {
+    let manifest = run(config, &opts, bar).map_err(|e| {
         eprintln!("fazhi: {e}");
         Exit::Error
     })?;
+    tracing::debug!(stage_seconds = ?manifest.stage_seconds, rows = ?manifest.rows, "run done");
+    if bar.quiet() {
+        return Ok(exit_for(&manifest));
+    }
     let counts: Vec<String> = manifest
         .status_counts
         .iter()
@@ -118,11 +157,74 @@ fn cmd_run(
         manifest.wall_seconds,
         opts.output.display()
     );
-    Ok(if manifest.any_failed() {
+    Ok(exit_for(&manifest))
+}
+
+fn exit_for(manifest: &fazhi::run::Manifest) -> Exit {
+    if manifest.any_failed() {
+        Exit::SomeInputsFailed
+    } else {
+        Exit::Success
+    }
+}
+
+/// Prints what one file yields; exit 0 if its status is `ok`, 1 otherwise, 2 if unreadable.
+fn cmd_explain(file: &std::path::Path, config: Option<PathBuf>, json: bool) -> Result<Exit, Exit> {
+    let config = load(config.as_ref())?;
+    tracing::debug!(config = %config.source, file = %file.display(), "explain");
+    let engine = Engine::new(config);
+    let e = explain::explain(&engine, file).map_err(|e| {
+        eprintln!("fazhi: {e}");
+        Exit::Error
+    })?;
+    let mut out = std::io::stdout().lock();
+    let printed = if json {
+        writeln!(out, "{}", explain::to_json(&e))
+    } else {
+        use std::io::IsTerminal;
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        explain::render(&mut out, &e, color)
+    };
+    match printed.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(err) => {
+            eprintln!("fazhi: {err}");
+            return Err(Exit::Error);
+        }
+    }
+    Ok(if e.record.status.is_failure() {
         Exit::SomeInputsFailed
     } else {
         Exit::Success
     })
+}
+
+#[cfg(feature = "analysis")]
+fn cmd_summary(out: &std::path::Path, top: usize) -> Result<Exit, Exit> {
+    let summary = fazhi::summary::summarize(out, top).map_err(|e| {
+        eprintln!("fazhi: {e}");
+        Exit::Error
+    })?;
+    let mut stdout = std::io::stdout().lock();
+    match write!(stdout, "{summary}").and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(Exit::Success),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Success),
+        Err(e) => {
+            eprintln!("fazhi: {e}");
+            Err(Exit::Error)
+        }
+    }
+}
+
+#[cfg(not(feature = "analysis"))]
+fn cmd_summary(_out: &std::path::Path, _top: usize) -> Result<Exit, Exit> {
+    eprintln!(
+        "fazhi: `summary` is not in this build; it needs polars, behind the cargo feature \
+         `analysis`: cargo build --release --features analysis (or cargo install --path . \
+         --features analysis)"
+    );
+    Err(Exit::Error)
 }
 
 fn cmd_check(config: Option<PathBuf>) -> Result<Exit, Exit> {

@@ -171,6 +171,20 @@ impl Engine {
         id: String,
         clock: &mut Clock,
     ) -> ReportRecord {
+        self.process_bytes_keeping_text(bytes, rel_path, id, clock, None)
+    }
+
+    /// [`Engine::process_bytes`], also copying the normalized text (which the mentions'
+    /// `char_start`/`char_end` index) into `normalized_out` once the file is decoded.
+    /// For `fazhi explain`; the run passes `None` and pays nothing.
+    pub fn process_bytes_keeping_text(
+        &self,
+        bytes: &[u8],
+        rel_path: &str,
+        id: String,
+        clock: &mut Clock,
+        normalized_out: Option<&mut String>,
+    ) -> ReportRecord {
         let failed = |status, why: String| {
             ReportRecord::failed(
                 id.clone(),
@@ -213,6 +227,9 @@ impl Engine {
             normalized.chrome.extend(chrome.chrome);
         }
         clock.charge(2);
+        if let Some(out) = normalized_out {
+            out.clone_from(&normalized.body);
+        }
         if let Some(why) = self.not_a_report(&normalized) {
             let status = if normalized.body.trim().is_empty() {
                 Status::Empty
