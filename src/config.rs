@@ -255,6 +255,27 @@ pub struct InputRules {
 
 impl InputRules {
     pub fn forced_encoding(&self, rel_path: &str) -> Option<&'static Encoding> {
+/// `text` with the key-value entry starting on the line of byte `at` replaced by spaces, up to
+/// the next line that starts another key, a table or a comment (line breaks kept, so positions
+/// of later problems do not move).
+fn blank_entry(text: &str, at: usize) -> String {
+    let start = text[..at.min(text.len())].rfind('\n').map_or(0, |k| k + 1);
+    let mut end = text[start..].find('\n').map_or(text.len(), |k| start + k + 1);
+    while end < text.len() {
+        let line = &text[end..];
+        let first = line.trim_start_matches([' ', '\t']).chars().next();
+        if first.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '[' | '#' | '_')) {
+            break;
+        }
+        end = line.find('\n').map_or(text.len(), |k| end + k + 1);
+    }
+    let blank: String = text[start..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    format!("{}{}{}", &text[..start], blank, &text[end..])
+}
+
         self.encodings
             .iter()
             .find(|(g, _)| g.is_match(rel_path))
@@ -318,21 +339,40 @@ impl Config {
 
     /// Parses and compiles a config; `name` is used in error messages.
     pub fn parse(source: &str, name: &str) -> Result<Config, ConfigError> {
-        let wire: Wire = toml::from_str(source).map_err(|e| {
-            let (line, column) = e.span().map_or((1, 1), |s| line_col(source, s.start));
-            ConfigError {
-                file: name.to_owned(),
-                problems: vec![Problem {
-                    line,
-                    column,
-                    key: "toml".into(),
-                    message: e.message().trim().to_owned(),
-                }],
+        // An unknown key is reported and blanked out (positions kept), so that the rest of the
+        // file is still checked and every problem is reported at once.
+        let mut text = source.to_owned();
+        let mut unknown = Vec::new();
+        let wire: Wire = loop {
+            match toml::from_str(&text) {
+                Ok(w) => break w,
+                Err(e) => {
+                    let (line, column) = e.span().map_or((1, 1), |s| line_col(source, s.start));
+                    unknown.push(Problem {
+                        line,
+                        column,
+                        key: "toml".into(),
+                        message: e.message().trim().to_owned(),
+                    });
+                    let blanked = e
+                        .span()
+                        .filter(|_| e.message().contains("unknown field") && unknown.len() < 64)
+                        .map(|s| blank_entry(&text, s.start));
+                    match blanked {
+                        Some(t) if t != text => text = t,
+                        _ => {
+                            return Err(ConfigError {
+                                file: name.to_owned(),
+                                problems: unknown,
+                            })
+                        }
+                    }
+                }
             }
         })?;
         let mut problems = Problems {
             source,
-            found: Vec::new(),
+            found: unknown,
         };
         let compiled = compile(wire, &mut problems);
         match compiled {

@@ -1,0 +1,1022 @@
+//! The extraction contract (EXTRACTION.md §1-3), case by case, through the whole text pipeline
+//! (`Engine::analyze_text` with the built-in config).
+//!
+//! Every example the spec gives is here, each inside a short sentence of the kind a report writer
+//! would write, followed by cases made from the patterns the spec lists (other measure words,
+//! hedge positions, Chinese numerals, full-width digits, Traditional characters, calendar spans,
+//! fixed terms, hotlines, titles, indicator assignments). A case lists EVERY mention the sentence
+//! should yield, in order, so that includes and excludes are checked by the same table. Each test
+//! runs its whole table and reports every failing case at once.
+
+use std::sync::LazyLock;
+
+use fazhi::config::Config;
+use fazhi::pipeline::Engine;
+
+static ENGINE: LazyLock<Engine> =
+    LazyLock::new(|| Engine::new(Config::builtin().expect("the built-in config compiles")));
+
+const E: &str = "exact";
+const MT: &str = "more_than";
+const AL: &str = "at_least";
+const AP: &str = "approx";
+const LT: &str = "less_than";
+
+/// One expected mention: value, canonical unit, qualifier.
+type Want = (f64, &'static str, &'static str);
+
+/// A sentence and every mention it must yield, in document order.
+type Case = (&'static str, &'static [Want]);
+
+/// A sentence, the (value, unit) of one of its mentions, and the indicator that mention must get.
+type IndicatorCase = (&'static str, f64, &'static str, Option<&'static str>);
+
+/// What the pipeline extracted from `text`: (raw, value, unit, qualifier, indicator).
+fn extract(text: &str) -> Vec<(String, f64, String, String, Option<String>)> {
+    ENGINE
+        .analyze_text(text, "case.txt")
+        .mentions
+        .into_iter()
+        .map(|m| {
+            (
+                m.raw,
+                m.value,
+                m.unit,
+                m.qualifier.as_str().to_owned(),
+                m.indicator,
+            )
+        })
+        .collect()
+}
+
+fn same_value(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(1.0)
+}
+
+/// Runs a table of cases; panics listing every case whose mentions differ from the expected.
+fn check_mentions(cases: &[Case]) {
+    let mut failures = Vec::new();
+    for &(text, want) in cases {
+        let got = extract(text);
+        let ok = got.len() == want.len()
+            && got
+                .iter()
+                .zip(want)
+                .all(|(g, w)| same_value(g.1, w.0) && g.2 == w.1 && g.3 == w.2);
+        if !ok {
+            let got: Vec<String> = got
+                .iter()
+                .map(|g| format!("{}={} {} {}", g.0, g.1, g.2, g.3))
+                .collect();
+            let want: Vec<String> = want
+                .iter()
+                .map(|w| format!("{} {} {}", w.0, w.1, w.2))
+                .collect();
+            failures.push(format!(
+                "  {text}\n    want [{}]\n    got  [{}]",
+                want.join("; "),
+                got.join("; ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// Runs a table of indicator cases: the first mention with the given value and unit must carry
+/// the given indicator (or none).
+fn check_indicators(cases: &[IndicatorCase]) {
+    let mut failures = Vec::new();
+    for &(text, value, unit, want) in cases {
+        let got = extract(text);
+        let found = got.iter().find(|g| same_value(g.1, value) && g.2 == unit);
+        match found {
+            Some(g) if g.4.as_deref() == want => {}
+            Some(g) => failures.push(format!(
+                "  {text}\n    {value} {unit}: want {want:?}, got {:?}",
+                g.4
+            )),
+            None => failures.push(format!(
+                "  {text}\n    no mention {value} {unit} (got {:?})",
+                got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>()
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+// ───────────────────────────── §1 include: the spec's examples ─────────────────────────────
+
+#[test]
+fn spec_includes_arabic_numerals_decimals_separators_and_full_width_digits() {
+    check_mentions(&[
+        (
+            "全年开展执法巡查120余次,督促整改问题隐患。",
+            &[(120.0, "次", MT)],
+        ),
+        ("群众对政务服务的满意率为95.56%。", &[(95.56, "%", E)]),
+        (
+            "全年收缴罚没款25.2万元,全部上缴国库。",
+            &[(252000.0, "元", E)],
+        ),
+        ("全镇共走访摸排群众1,094户。", &[(1094.0, "户", E)]),
+        (
+            "查处违法占道经营１２起,已全部整改到位。",
+            &[(12.0, "起", E)],
+        ),
+    ]);
+}
+
+#[test]
+fn spec_includes_chinese_numerals_with_a_measure_word() {
+    check_mentions(&[
+        ("镇政府聘请四名律师担任法律顾问。", &[(4.0, "名", E)]),
+        ("组织开展法治专题培训十多场次。", &[(10.0, "场次", MT)]),
+        (
+            "镇党委聘请三名律师为村(社区)提供法律服务。",
+            &[(3.0, "名", E)],
+        ),
+        ("发放宪法读本和宣传折页两万余份。", &[(20000.0, "份", MT)]),
+        ("全年开展法治宣传进村入户一百二十次。", &[(120.0, "次", E)]),
+    ]);
+}
+
+#[test]
+fn spec_includes_mixed_arabic_and_multiplier() {
+    check_mentions(&[
+        (
+            "线上线下普法活动惠及群众1.5万人次。",
+            &[(15000.0, "人次", E)],
+        ),
+        ("全年法治宣传受众达5万人次。", &[(50000.0, "人次", E)]),
+        (
+            "统筹投入法治阵地建设资金1140余万元。",
+            &[(11400000.0, "元", MT)],
+        ),
+    ]);
+}
+
+#[test]
+fn spec_includes_targets_people_breakdowns_repeats_and_shared_numbers() {
+    check_mentions(&[
+        ("领导干部年度学法不少于40课时。", &[(40.0, "课时", AL)]),
+        ("今年新增1人顺利通过执法资格考试。", &[(1.0, "人", E)]),
+        ("目前我镇公职人员有40人。", &[(40.0, "人", E)]),
+        (
+            "全年在执法平台录入案件516宗,其中行政处罚案件18宗,11宗已办结,7宗正在办理。",
+            &[
+                (516.0, "宗", E),
+                (18.0, "宗", E),
+                (11.0, "宗", E),
+                (7.0, "宗", E),
+            ],
+        ),
+        (
+            "上半年开展安全生产检查3次。下半年又开展消防安全检查3次。",
+            &[(3.0, "次", E), (3.0, "次", E)],
+        ),
+        ("年度学法考试参考率、合格率均达100%。", &[(100.0, "%", E)]),
+    ]);
+}
+
+#[test]
+fn spec_includes_spaces_inside_a_mention() {
+    check_mentions(&[
+        ("召开法治建设专题会议1 次。", &[(1.0, "次", E)]),
+        ("全年受理群众诉求1.3 万件。", &[(13000.0, "件", E)]),
+        ("组织机关干部260 余名参加旁听庭审。", &[(260.0, "名", MT)]),
+    ]);
+}
+
+#[test]
+fn spec_includes_counts_of_listed_things_but_not_rhetorical_points() {
+    check_mentions(&[
+        (
+            "联合接诉即办、信访办、司法所、人大代表4个部门开展联合接访。",
+            &[(4.0, "个", E)],
+        ),
+        ("着力打造三个诉源治理发力点。", &[]),
+        ("集中解决群众反映的两大突出问题。", &[]),
+        (
+            "镇党委书记召开一次专题会议研究法治建设工作。",
+            &[(1.0, "次", E)],
+        ),
+    ]);
+}
+
+#[test]
+fn spec_includes_durations_and_drops_ge_before_time_nouns() {
+    check_mentions(&[
+        ("每名执法人员年度培训40课时。", &[(40.0, "课时", E)]),
+        ("新入职人员集中脱产学习10天以上。", &[(10.0, "天", AL)]),
+        (
+            "依申请公开事项均在21个工作日内答复。",
+            &[(21.0, "工作日", E)],
+        ),
+        ("开展为期3个月的违法建设专项整治。", &[(3.0, "月", E)]),
+    ]);
+}
+
+// ───────────────────────────── §1 exclude: the spec's examples ─────────────────────────────
+
+#[test]
+fn spec_excludes_years_months_days_dates_and_clock_times() {
+    check_mentions(&[
+        ("2024年,我镇共开展法治培训5次。", &[(5.0, "次", E)]),
+        ("2024年度全镇法治政府建设工作成效明显。", &[]),
+        ("2020年8月,镇司法所完成法律顾问选聘。", &[]),
+        ("3月,镇政府召开依法行政工作会议。", &[]),
+        ("12月4日组织开展国家宪法日宣传活动。", &[]),
+        ("《法治政府建设实施纲要(2021-2025年)》全面落实。", &[]),
+        ("对标2022—2025目标任务逐项推进。", &[]),
+        ("本报告于2024-12-04报送区司法局。", &[]),
+        ("发布日期为2025-01-16的公告已公开。", &[]),
+        ("会议于14:27结束,8:00开始受理。", &[]),
+    ]);
+}
+
+#[test]
+fn spec_excludes_ordinals_list_markers_and_plenums() {
+    check_mentions(&[
+        ("一、2024年法治政府建设主要举措", &[]),
+        ("(一)加强党对法治政府建设的领导", &[]),
+        ("1.强化学法用法,提升依法行政能力。", &[]),
+        ("一是健全制度;二是强化监督;三是加强考核。", &[]),
+        ("第一,坚持党的领导;第二,坚持依法决策。", &[]),
+        ("我镇入选第二批全国民主法治示范村培育名单。", &[]),
+        ("建成全区首个村级法治文化广场和首批法治宣传阵地。", &[]),
+        ("深入学习贯彻党的二十大精神。", &[]),
+        ("认真学习党的二十届一中全会精神。", &[]),
+        ("系统学习党的十九届六中全会精神。", &[]),
+        ("全面贯彻落实第十三次党代会部署。", &[]),
+        ("科学编制第八个五年法治宣传教育规划。", &[]),
+        ("深入学习贯彻省委十一届三次、四次全会精神。", &[]),
+    ]);
+}
+
+#[test]
+fn spec_excludes_spans_of_time_used_as_calendar() {
+    check_mentions(&[
+        ("一年来,镇党委高度重视法治建设。", &[]),
+        ("2024年以来,我镇持续深化依法行政。", &[]),
+        ("近三年未发生行政败诉案件。", &[]),
+        ("镇党委理论学习中心组每两月1次专题学法。", &[(1.0, "次", E)]),
+    ]);
+}
+
+#[test]
+fn spec_excludes_numerals_in_fixed_terms_slogans_and_programme_names() {
+    // Each term unquoted: the spec says they are "mostly in quotes but not always".
+    let terms = [
+        "全面推行行政执法三项制度",
+        "坚决做到两个维护",
+        "牢固树立四个意识",
+        "坚定四个自信",
+        "深刻领悟两个确立的决定性意义",
+        "深化1310工作机制",
+        "全面落实一村(社区)一法律顾问制度",
+        "推行一房一方案整治",
+        "深化三所联动机制",
+        "构建一纵四横工作格局",
+        "扎实开展法律六进活动",
+        "推动普法九进",
+        "依托两平台开展监管",
+        "全面推行双随机一公开监管",
+        "严格执行三重一大决策制度",
+        "落实十五条硬措施",
+        "打造十分钟法治文化圈",
+        "推广七晚工作法",
+        "启动八五普法规划",
+        "全面完成七五普法总结验收",
+        "谋划十四五法治建设",
+        "落实一规划两纲要",
+        "推进高效办成一件事",
+    ];
+    let cases: Vec<Case> = terms.iter().map(|t| (*t, &[][..])).collect();
+    check_mentions(&cases);
+}
+
+#[test]
+fn spec_excludes_hotlines_and_phone_numbers() {
+    check_mentions(&[
+        ("办理12345热线转办工单320件。", &[(320.0, "件", E)]),
+        ("12345政务服务便民热线办结率持续提升。", &[]),
+        ("全年处置110接警32起。", &[(32.0, "起", E)]),
+        (
+            "通过12348法律服务热线解答群众咨询56人次。",
+            &[(56.0, "人次", E)],
+        ),
+        ("受理答复8890诉求655件。", &[(655.0, "件", E)]),
+    ]);
+}
+
+#[test]
+fn spec_excludes_quoted_requirements_and_n_plus_slogans() {
+    check_mentions(&[
+        ("全面实现“三个100%”工作要求。", &[]),
+        ("构建“6+N”矛盾纠纷调解体系。", &[]),
+        ("推行1+1+N法律服务模式。", &[]),
+    ]);
+}
+
+#[test]
+fn spec_excludes_commemorative_days() {
+    check_mentions(&[
+        ("利用6.26国际禁毒日开展禁毒宣传活动3场。", &[(3.0, "场", E)]),
+        ("结合3.8国际妇女节开展妇女权益保障普法。", &[]),
+        ("围绕12.4国家宪法日集中开展宪法宣传。", &[]),
+        ("在“3·15”期间发放消费维权资料500份。", &[(500.0, "份", E)]),
+        ("以“6.15”安全生产日为契机开展宣传。", &[]),
+    ]);
+}
+
+#[test]
+fn spec_excludes_document_numbers_articles_and_titles() {
+    check_mentions(&[
+        ("印发《实施方案》(龙府〔2024〕3号)。", &[]),
+        ("依据《行政处罚法》第十条规定执行。", &[]),
+        ("认真落实《关于推动法治建设全面提质23条措施》。", &[]),
+    ]);
+}
+
+#[test]
+fn spec_excludes_page_furniture() {
+    check_mentions(&[
+        ("浏览量:1\n全镇全年开展普法活动12场。", &[(12.0, "场", E)]),
+        (
+            "浏览次数:1832\n全镇全年开展普法活动12场。",
+            &[(12.0, "场", E)],
+        ),
+    ]);
+}
+
+#[test]
+fn spec_excludes_a_number_cut_off_before_its_unit() {
+    check_mentions(&[("依托智慧平台数据汇集5800", &[])]);
+}
+
+#[test]
+fn spec_excludes_words_that_merely_contain_a_numeral() {
+    check_mentions(&[
+        ("取得了一定成效,但仍存在一些不足。", &[]),
+        ("统一规范执法文书,进一步推进一体化建设。", &[]),
+        ("执法人员一律持证上岗,这是唯一标准。", &[]),
+        ("各部门一起研究解决问题,执法力量下沉一线。", &[]),
+        ("法治宣传走进万家,千方百计解决群众难题。", &[]),
+        ("党政主要负责人切实履行一把手职责,服务百姓。", &[]),
+    ]);
+}
+
+// ───────────────────────────── §2 value, unit, qualifier: the spec's examples ─────────────────
+
+#[test]
+fn spec_values_and_canonical_units() {
+    check_mentions(&[
+        ("全年收缴罚款25.2万元。", &[(252000.0, "元", E)]),
+        ("累计投入法治建设资金3亿元。", &[(300000000.0, "元", E)]),
+        ("投入资金1140余万元。", &[(11400000.0, "元", MT)]),
+        ("案件办结率达95.56%。", &[(95.56, "%", E)]),
+        ("案件办结率达95.56％。", &[(95.56, "%", E)]),
+        ("拆除违法建筑2572㎡。", &[(2572.0, "m²", E)]),
+        ("拆除违法建筑2572平方米。", &[(2572.0, "m²", E)]),
+        ("普法宣传覆盖群众5万人次。", &[(50000.0, "人次", E)]),
+        ("开展执法巡查120余次。", &[(120.0, "次", MT)]),
+        ("组织法治讲座十多场次。", &[(10.0, "场次", MT)]),
+        ("参加网上学法40课时。", &[(40.0, "课时", E)]),
+    ]);
+}
+
+#[test]
+fn spec_hedge_beats_exact_and_multipliers_combine_with_hedges() {
+    check_mentions(&[
+        ("各类普法活动共计930余人次参与。", &[(930.0, "人次", MT)]),
+        ("发放困难群众法律援助补贴0.5万余元。", &[(5000.0, "元", MT)]),
+        ("全区法治宣传覆盖50余万人。", &[(500000.0, "人", MT)]),
+        ("线上答题活动吸引两万余人次参加。", &[(20000.0, "人次", MT)]),
+    ]);
+}
+
+#[test]
+fn spec_qualifiers_from_hedge_words() {
+    check_mentions(&[
+        // exact
+        ("全年培训执法人员达300人次。", &[(300.0, "人次", E)]),
+        ("全镇共排查隐患45处。", &[(45.0, "处", E)]),
+        ("全年共计受理行政复议案件6件。", &[(6.0, "件", E)]),
+        ("累计发放宣传资料8000份。", &[(8000.0, "份", E)]),
+        ("合计化解矛盾纠纷132件。", &[(132.0, "件", E)]),
+        ("约见企业负责人12人开展法治约谈。", &[(12.0, "人", E)]),
+        // more_than
+        ("全年开展执法检查120余次。", &[(120.0, "次", MT)]),
+        ("发放宣传资料3300多份。", &[(3300.0, "份", MT)]),
+        ("组织送法下乡十多场次。", &[(10.0, "场次", MT)]),
+        ("参加旁听庭审的干部超过200人。", &[(200.0, "人", MT)]),
+        ("法律咨询服务群众逾500人次。", &[(500.0, "人次", MT)]),
+        ("全年办理各类诉求超1000件。", &[(1000.0, "件", MT)]),
+        // at_least
+        ("确保每名执法人员培训不少于60学时。", &[(60.0, "学时", AL)]),
+        ("每季度召开专题会议至少2次。", &[(2.0, "次", AL)]),
+        ("年度考试合格率不低于95%。", &[(95.0, "%", AL)]),
+        ("参加宪法宣誓的干部200人以上。", &[(200.0, "人", AL)]),
+        // approx
+        ("全年受理群众来信来访约900件。", &[(900.0, "件", AP)]),
+        ("法治文艺汇演吸引近千人观看。", &[(1000.0, "人", AP)]),
+        ("大约300名群众参加了活动。", &[(300.0, "名", AP)]),
+        ("执法案卷合格率在90%左右。", &[(90.0, "%", AP)]),
+        ("每月受理诉求50件上下。", &[(50.0, "件", AP)]),
+        // less_than
+        ("持证人员不足公职人员的70%。", &[(70.0, "%", LT)]),
+        ("平均办理时长不到3天。", &[(3.0, "天", LT)]),
+        ("行政败诉率低于5%。", &[(5.0, "%", LT)]),
+        ("单次培训规模控制在50人以下。", &[(50.0, "人", LT)]),
+    ]);
+}
+
+#[test]
+fn spec_traditional_characters_are_converted_first() {
+    check_mentions(&[
+        ("本鎮全年開展執法檢查90間。", &[(90.0, "间", E)]),
+        ("組織法治培訓十多場次。", &[(10.0, "场次", MT)]),
+        ("錄入案件516宗。", &[(516.0, "宗", E)]),
+    ]);
+}
+
+// ───────────────────────────── §3 indicators: the spec's examples ──────────────────────────────
+
+#[test]
+fn spec_indicator_parts_of_a_total() {
+    let text = "全年在执法平台录入案件516宗,其中行政处罚案件18宗,11宗已办结,7宗正在办理。";
+    check_indicators(&[
+        (text, 516.0, "宗", Some("enforcement_cases")),
+        (text, 18.0, "宗", Some("penalty_cases")),
+        (text, 11.0, "宗", None),
+        (text, 7.0, "宗", None),
+        (
+            "全年受理信访件62件,其中来信20件,来访42件。",
+            20.0,
+            "件",
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn spec_indicator_people_counts_and_rates() {
+    check_indicators(&[
+        (
+            "今年新增1人顺利通过执法资格考试。",
+            1.0,
+            "人",
+            Some("certified_officers"),
+        ),
+        ("目前我镇公职人员有40人。", 40.0, "人", Some("staff_count")),
+        (
+            "年度学法考试参考率、合格率均达100%。",
+            100.0,
+            "%",
+            Some("law_exam_rate"),
+        ),
+        (
+            "取得执法证的人员不足公职人员的70%。",
+            70.0,
+            "%",
+            Some("certification_rate"),
+        ),
+        (
+            "镇政府聘请三名律师担任法律顾问。",
+            3.0,
+            "名",
+            Some("legal_advisers"),
+        ),
+    ]);
+}
+
+#[test]
+fn spec_indicator_lectures_for_cadres_or_public_and_party_congress() {
+    check_indicators(&[
+        (
+            "邀请律师为机关干部开展法治专题讲座4次。",
+            4.0,
+            "次",
+            Some("training_sessions"),
+        ),
+        (
+            "深入村(社区)为群众开展普法讲座15场。",
+            15.0,
+            "场",
+            Some("lectures"),
+        ),
+        (
+            "召开党代会代表座谈会2次,征求对党委工作的意见。",
+            2.0,
+            "次",
+            None,
+        ),
+    ]);
+}
+
+// ───────────────────────────── own cases: measure words ───────────────────────────────────────
+
+#[test]
+fn measure_words_are_kept_as_written() {
+    check_mentions(&[
+        ("发放《民法典》宣传册1200册。", &[(1200.0, "册", E)]),
+        ("向村居赠送法律读本300本。", &[(300.0, "本", E)]),
+        ("走访企业商户860户次。", &[(860.0, "户次", E)]),
+        ("清理整治违法建筑12幢。", &[(12.0, "幢", E)]),
+        ("举办执法人员培训班3期。", &[(3.0, "期", E)]),
+        ("分2批组织村干部参加旁听庭审。", &[(2.0, "批", E)]),
+        ("每人完成网络学法8小时。", &[(8.0, "小时", E)]),
+        ("收回违法占用耕地35亩。", &[(35.0, "亩", E)]),
+        ("公开执法信息86条。", &[(86.0, "条", E)]),
+        ("建成法治文化阵地7个。", &[(7.0, "个", E)]),
+        ("检查餐饮门店58家。", &[(58.0, "家", E)]),
+        ("整改消防隐患处所23处。", &[(23.0, "处", E)]),
+        ("开展法律知识竞赛2场。", &[(2.0, "场", E)]),
+        ("审核把关重大事项9项。", &[(9.0, "项", E)]),
+        ("受理法律援助申请14件。", &[(14.0, "件", E)]),
+        ("培训网格员76名。", &[(76.0, "名", E)]),
+    ]);
+}
+
+// ───────────────────────────── own cases: hedge positions ─────────────────────────────────────
+
+#[test]
+fn hedges_before_inside_and_after_the_number() {
+    check_mentions(&[
+        ("镇综合执法队开展联合执法约40次。", &[(40.0, "次", AP)]),
+        ("各村累计调解纠纷近200件。", &[(200.0, "件", AP)]),
+        (
+            "参与线上普法答题群众超过3000人次。",
+            &[(3000.0, "人次", MT)],
+        ),
+        ("年度新增持证执法人员10人以上。", &[(10.0, "人", AL)]),
+        ("执法案卷评查合格率保持在98%左右。", &[(98.0, "%", AP)]),
+        (
+            "具备法律职业资格的人员不足干部总数的10%。",
+            &[(10.0, "%", LT)],
+        ),
+        ("接待来访群众将近600人次。", &[(600.0, "人次", AP)]),
+        (
+            "重大决策事项审查时间不超过7个工作日。",
+            &[(7.0, "工作日", LT)],
+        ),
+    ]);
+}
+
+#[test]
+fn wan_and_yi_fold_into_the_value_with_hedges() {
+    check_mentions(&[
+        ("发放普法宣传品约1.2万份。", &[(12000.0, "份", AP)]),
+        ("全年普法受众超过10万人次。", &[(100000.0, "人次", MT)]),
+        ("调解协议涉及金额近3000万元。", &[(30000000.0, "元", AP)]),
+        ("完成固定资产投资2.3亿元以上。", &[(230000000.0, "元", AL)]),
+        ("处罚金额共计8.6万余元。", &[(86000.0, "元", MT)]),
+        ("惠及群众3千余人。", &[(3000.0, "人", MT)]),
+        ("帮助农民工追讨欠薪120多万元。", &[(1200000.0, "元", MT)]),
+    ]);
+}
+
+// ───────────────────────────── own cases: Chinese numerals ────────────────────────────────────
+
+#[test]
+fn chinese_numerals_of_every_shape() {
+    check_mentions(&[
+        ("向群众发放法治宣传资料两万余份。", &[(20000.0, "份", MT)]),
+        ("全年组织执法巡查一百二十次。", &[(120.0, "次", E)]),
+        ("深入村组开展送法下乡十多场次。", &[(10.0, "场次", MT)]),
+        ("镇司法所配备两名专职人民调解员。", &[(2.0, "名", E)]),
+        ("全年召开专题学法会议十二次。", &[(12.0, "次", E)]),
+        ("聘请法律顾问五人。", &[(5.0, "人", E)]),
+        ("组织集中培训二十余场。", &[(20.0, "场", MT)]),
+        ("全年共开展联合执法三十五次。", &[(35.0, "次", E)]),
+        ("覆盖群众三千余人次。", &[(3000.0, "人次", MT)]),
+        ("召开了一次法治建设推进会。", &[(1.0, "次", E)]),
+        ("调解成功率达百分之百。", &[(100.0, "%", E)]),
+        ("案件办结率达百分之九十五。", &[(95.0, "%", E)]),
+    ]);
+}
+
+#[test]
+fn a_lone_yi_is_an_article_unless_it_counts_events() {
+    check_mentions(&[
+        ("这是一项重要的政治任务。", &[]),
+        ("搭建了一个法律服务平台。", &[]),
+        ("镇长带头开展了一次专题学法。", &[(1.0, "次", E)]),
+    ]);
+}
+
+#[test]
+fn full_width_digits_and_punctuation() {
+    check_mentions(&[
+        ("全年开展执法检查１２０次。", &[(120.0, "次", E)]),
+        ("考试合格率达９８．５％。", &[(98.5, "%", E)]),
+        ("罚没款１，２５０元。", &[(1250.0, "元", E)]),
+        ("２０２４年，开展普法活动１５场。", &[(15.0, "场", E)]),
+    ]);
+}
+
+#[test]
+fn traditional_input_is_read_like_simplified() {
+    check_mentions(&[
+        ("全年開展普法宣傳活動二十餘場次。", &[(20.0, "场次", MT)]),
+        ("發放宣傳資料3000餘份。", &[(3000.0, "份", MT)]),
+        ("聘請律師兩名擔任法律顧問。", &[(2.0, "名", E)]),
+        ("調解糾紛約150件。", &[(150.0, "件", AP)]),
+        ("2024年,本鎮處理違法建設12宗。", &[(12.0, "宗", E)]),
+    ]);
+}
+
+#[test]
+fn spaces_inside_mentions_change_nothing() {
+    check_mentions(&[
+        ("组织执法培训 3 次。", &[(3.0, "次", E)]),
+        ("发放资料 2.5 万 份。", &[(25000.0, "份", E)]),
+        ("受理诉求 180 余 件。", &[(180.0, "件", MT)]),
+        ("覆盖群众约 5000 人次。", &[(5000.0, "人次", AP)]),
+        ("合格率达 100 %。", &[(100.0, "%", E)]),
+    ]);
+}
+
+// ───────────────────────────── own cases: what is not a quantity ─────────────────────────────
+
+#[test]
+fn calendar_spans_and_periods_are_not_quantities() {
+    check_mentions(&[
+        (
+            "2023年12月至2024年11月,共开展巡查46次。",
+            &[(46.0, "次", E)],
+        ),
+        ("自2024年1月1日起施行。", &[]),
+        ("2024年上半年,办理复议案件3件。", &[(3.0, "件", E)]),
+        ("报告期为2024.01.01—2024.12.31。", &[]),
+        ("10月份开展执法大练兵活动。", &[]),
+        ("每年11月集中开展宪法宣传周活动。", &[]),
+        ("近两年累计办理行政诉讼案件4件。", &[(4.0, "件", E)]),
+        ("三年来,全镇未发生重大群体性事件。", &[]),
+        ("截至2024年11月30日,共受理申请28件。", &[(28.0, "件", E)]),
+    ]);
+}
+
+#[test]
+fn plenums_ordinals_and_sequence_words_are_not_quantities() {
+    check_mentions(&[
+        ("学习贯彻党的二十届三中全会精神。", &[]),
+        ("传达学习区委五届七次全会精神。", &[]),
+        ("认真贯彻市第十四次党代会精神。", &[]),
+        ("第三季度开展执法检查8次。", &[(8.0, "次", E)]),
+        ("召开第一次全体会议。", &[]),
+        ("我镇被评为第九批全国民主法治示范村(社区)。", &[]),
+        ("(二)依法全面履行政府职能", &[]),
+        ("二、存在的不足和原因", &[]),
+    ]);
+}
+
+#[test]
+fn document_numbers_titles_and_quoted_slogans_are_not_quantities() {
+    check_mentions(&[
+        (
+            "根据《关于印发<2024年普法工作要点>的通知》(镇发〔2024〕12号)要求。",
+            &[],
+        ),
+        ("深入学习《中华人民共和国行政复议法》。", &[]),
+        ("制定《镇行政执法十条禁令》。", &[]),
+        ("贯彻落实《优化营商环境20条》。", &[]),
+        ("推进“一网通办”“一次办好”改革。", &[]),
+        ("坚持“四个不两直”工作方式。", &[]),
+        ("开展“八五”普法中期检查。", &[]),
+    ]);
+}
+
+#[test]
+fn hotlines_and_phone_numbers_are_not_quantities() {
+    check_mentions(&[
+        ("公布监督电话0762-6123456。", &[]),
+        ("群众可拨打13800138000反映问题。", &[]),
+        (
+            "规范办理12345便民服务热线工单1520件。",
+            &[(1520.0, "件", E)],
+        ),
+        ("设立12348法律服务专线。", &[]),
+    ]);
+}
+
+#[test]
+fn fixed_terms_and_rhetorical_counts_are_not_quantities() {
+    check_mentions(&[
+        ("把握好两个关键环节。", &[]),
+        ("坚持三个原则。", &[]),
+        ("从四个方面推进法治政府建设。", &[]),
+        ("围绕三项制度开展执法检查15次。", &[(15.0, "次", E)]),
+        ("落实双随机一公开抽查23户。", &[(23.0, "户", E)]),
+        ("实行一案一档管理。", &[]),
+        ("做到一村一法律顾问全覆盖。", &[]),
+        ("开展两学一做学习教育。", &[]),
+    ]);
+}
+
+#[test]
+fn words_containing_a_numeral_are_not_quantities() {
+    check_mentions(&[
+        ("确保执法标准一致、程序统一。", &[]),
+        ("逐一核查,一并整改。", &[]),
+        ("这是全年工作重点之一。", &[]),
+        ("十分重视法治建设。", &[]),
+        ("一方面加强学习,另一方面强化实践。", &[]),
+        ("千家万户受益。", &[]),
+        ("一次性告知办事群众所需材料。", &[]),
+    ]);
+}
+
+#[test]
+fn fractions_are_not_counts() {
+    check_mentions(&[("三分之一的案件通过调解结案。", &[])]);
+}
+
+// ───────────────────────────── own cases: indicators, one per catalogue entry ─────────────────
+
+#[test]
+fn indicators_for_study_entries() {
+    check_indicators(&[
+        (
+            "全年组织镇领导班子会前学法12次。",
+            12.0,
+            "次",
+            Some("law_study_sessions"),
+        ),
+        (
+            "党委理论学习中心组开展专题学法4次。",
+            4.0,
+            "次",
+            Some("law_study_sessions"),
+        ),
+        (
+            "组织执法人员参加业务培训6期。",
+            6.0,
+            "期",
+            Some("training_sessions"),
+        ),
+        (
+            "全年培训村干部和网格员320人次。",
+            320.0,
+            "人次",
+            Some("training_participants"),
+        ),
+        (
+            "执法人员年度法律知识培训不少于60学时。",
+            60.0,
+            "学时",
+            Some("training_hours"),
+        ),
+        (
+            "组织干部参加年度学法考试,参考率100%。",
+            100.0,
+            "%",
+            Some("law_exam_rate"),
+        ),
+    ]);
+}
+
+#[test]
+fn indicators_for_enforcement_entries() {
+    check_indicators(&[
+        (
+            "全年开展安全生产执法检查86次。",
+            86.0,
+            "次",
+            Some("enforcement_inspections"),
+        ),
+        (
+            "检查生产经营单位132家。",
+            132.0,
+            "家",
+            Some("enforcement_inspections"),
+        ),
+        (
+            "全年办理行政执法案件45件。",
+            45.0,
+            "件",
+            Some("enforcement_cases"),
+        ),
+        ("作出行政处罚决定21件。", 21.0, "件", Some("penalty_cases")),
+        ("全年罚款4.5万元。", 45000.0, "元", Some("penalty_amount")),
+        ("查处违法建设38处。", 38.0, "处", Some("violations_handled")),
+        (
+            "规范整治违法占道经营150起。",
+            150.0,
+            "起",
+            Some("violations_handled"),
+        ),
+        (
+            "在执法公示平台公示执法信息96条。",
+            96.0,
+            "条",
+            Some("enforcement_disclosures"),
+        ),
+        (
+            "全镇持有行政执法证的人员共25人。",
+            25.0,
+            "人",
+            Some("certified_officers"),
+        ),
+        (
+            "执法人员持证上岗率达100%。",
+            100.0,
+            "%",
+            Some("certification_rate"),
+        ),
+        ("镇机关在编人员68人。", 68.0, "人", Some("staff_count")),
+    ]);
+}
+
+#[test]
+fn indicators_for_decision_entries() {
+    check_indicators(&[
+        (
+            "全年作出重大行政决策5项,均履行法定程序。",
+            5.0,
+            "项",
+            Some("major_decisions"),
+        ),
+        (
+            "清理规范性文件18件。",
+            18.0,
+            "件",
+            Some("normative_documents"),
+        ),
+        (
+            "对镇政府签订的合同进行合法性审查42份。",
+            42.0,
+            "份",
+            Some("contracts_reviewed"),
+        ),
+        (
+            "法律顾问出具法律意见书27件。",
+            27.0,
+            "件",
+            Some("legal_opinions"),
+        ),
+        (
+            "聘请2名律师担任镇政府法律顾问。",
+            2.0,
+            "名",
+            Some("legal_advisers"),
+        ),
+    ]);
+}
+
+#[test]
+fn indicators_for_supervision_entries() {
+    check_indicators(&[
+        (
+            "全年发生行政复议案件3件。",
+            3.0,
+            "件",
+            Some("admin_reconsideration_cases"),
+        ),
+        (
+            "办理行政诉讼案件2件。",
+            2.0,
+            "件",
+            Some("admin_litigation_cases"),
+        ),
+        (
+            "镇长出庭应诉2次。",
+            2.0,
+            "次",
+            Some("leader_court_appearances"),
+        ),
+        (
+            "行政机关负责人出庭应诉率达100%。",
+            100.0,
+            "%",
+            Some("leader_court_appearance_rate"),
+        ),
+        (
+            "全年发生行政复议和诉讼案件共5件。",
+            5.0,
+            "件",
+            Some("reconsideration_litigation_total"),
+        ),
+        (
+            "办理人大代表建议和政协提案16件。",
+            16.0,
+            "件",
+            Some("npc_proposals"),
+        ),
+        (
+            "代表建议办理满意率达100%。",
+            100.0,
+            "%",
+            Some("npc_proposal_satisfaction"),
+        ),
+        (
+            "办理检察建议3件,均按期回复。",
+            3.0,
+            "件",
+            Some("procuratorial_suggestions"),
+        ),
+        (
+            "通过门户网站主动公开政府信息215条。",
+            215.0,
+            "条",
+            Some("info_disclosed"),
+        ),
+        (
+            "受理依申请公开政府信息4件。",
+            4.0,
+            "件",
+            Some("info_requests"),
+        ),
+        (
+            "政府信息公开申请按时答复率100%。",
+            100.0,
+            "%",
+            Some("info_response_rate"),
+        ),
+    ]);
+}
+
+#[test]
+fn indicators_for_disputes_entries() {
+    check_indicators(&[
+        (
+            "全年排查化解矛盾纠纷128件。",
+            128.0,
+            "件",
+            Some("disputes_resolved"),
+        ),
+        (
+            "人民调解成功率达98%。",
+            98.0,
+            "%",
+            Some("mediation_success_rate"),
+        ),
+        (
+            "调解纠纷涉及金额120万元。",
+            1200000.0,
+            "元",
+            Some("dispute_amount"),
+        ),
+        ("全年受理群众信访件57件。", 57.0, "件", Some("petitions")),
+        (
+            "司法所接待群众法律咨询360人次。",
+            360.0,
+            "人次",
+            Some("legal_consultations"),
+        ),
+        ("受理法律援助案件9件。", 9.0, "件", Some("legal_aid_cases")),
+    ]);
+}
+
+#[test]
+fn indicators_for_publicity_and_safety_entries() {
+    check_indicators(&[
+        (
+            "全年开展法治宣传活动35场。",
+            35.0,
+            "场",
+            Some("publicity_events"),
+        ),
+        ("在各村开展普法讲座12场。", 12.0, "场", Some("lectures")),
+        (
+            "发放宣传资料5000余份。",
+            5000.0,
+            "份",
+            Some("materials_distributed"),
+        ),
+        (
+            "普法宣传受益群众2万余人次。",
+            20000.0,
+            "人次",
+            Some("people_reached"),
+        ),
+        (
+            "排查安全隐患63处,已全部整改。",
+            63.0,
+            "处",
+            Some("hazards_rectified"),
+        ),
+        ("隐患整改率达100%。", 100.0, "%", Some("rectification_rate")),
+    ]);
+}
+
+#[test]
+fn numbers_without_a_catalogue_meaning_get_no_indicator() {
+    check_indicators(&[
+        ("新建村级文化广场3个。", 3.0, "个", None),
+        ("全镇辖11个行政村。", 11.0, "个", None),
+        ("召开党代会筹备会议2次。", 2.0, "次", None),
+    ]);
+}
