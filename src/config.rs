@@ -260,7 +260,9 @@ impl InputRules {
 /// of later problems do not move).
 fn blank_entry(text: &str, at: usize) -> String {
     let start = text[..at.min(text.len())].rfind('\n').map_or(0, |k| k + 1);
-    let mut end = text[start..].find('\n').map_or(text.len(), |k| start + k + 1);
+    let mut end = text[start..]
+        .find('\n')
+        .map_or(text.len(), |k| start + k + 1);
     while end < text.len() {
         let line = &text[end..];
         let first = line.trim_start_matches([' ', '\t']).chars().next();
