@@ -120,11 +120,14 @@ fn reports_has_one_ok_row_per_input_file() {
     }
 }
 
+/// Column names and types (`None`: any string type).
+type Columns = Vec<(&'static str, Option<DataType>)>;
+
 #[test]
 fn the_four_tables_have_the_output_columns_and_types() {
     use DataType::{Boolean, Date32, Float64, Int16, Int32, Int64};
     const S: Option<DataType> = None; // any string type
-    let tables: [(&str, Vec<(&str, Option<DataType>)>); 4] = [
+    let tables: [(&str, Columns); 4] = [
         (
             "reports",
             vec![
