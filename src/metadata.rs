@@ -161,6 +161,10 @@ impl MetadataRules {
 
 /// Years that vote: not inside `《…》`, not the end of a range.
 fn years_in(text: &str) -> Vec<(i16, usize)> {
+    // YEAR starts with a literal 19 or 20: most sentences have neither, skip them cheaply.
+    if !text.contains("19") && !text.contains("20") {
+        return Vec::new();
+    }
     let mut depth = 0i32;
     let mut outside = String::with_capacity(text.len());
     for c in text.chars() {

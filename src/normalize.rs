@@ -154,6 +154,16 @@ static PINYIN_GLOSS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("pinyin gloss pattern is valid")
 });
 
+/// Whether [`PINYIN_GLOSS`] can match: some `(` is followed by a letter of its class. Most
+/// reports have brackets (`(一)`) but no gloss, and this scan is much cheaper than the regex.
+fn may_have_gloss(text: &str) -> bool {
+    text.match_indices('(').any(|(i, _)| {
+        text[i + 1..].chars().next().is_some_and(|c| {
+            c.is_ascii_alphabetic() || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ".contains(c)
+        })
+    })
+}
+
 impl Normalizer {
     pub fn new(debris_lines: RegexSet, debris_spans: Option<Regex>) -> Normalizer {
         LazyLock::force(&SIMPLIFIER);
@@ -166,7 +176,7 @@ impl Normalizer {
     pub fn normalize(&self, decoded: &str) -> NormalizedText {
         let folded = fold_width(decoded);
         let (simplified, simplified_chars) = SIMPLIFIER.simplify(folded);
-        let glossless = if simplified.contains('(') {
+        let glossless = if may_have_gloss(&simplified) {
             PINYIN_GLOSS.replace_all(&simplified, "$1").into_owned()
         } else {
             simplified
