@@ -12,7 +12,7 @@
 //! ordinals `二十届一中全会`, commemorative days `6.26国际禁毒日`, `6+N`); numerals after an
 //! ordinal prefix (`第二批`, `每两月`); words that merely contain a numeral (`统一`, `万家`); a
 //! lone `一` before anything but an event word (`一项重要任务` is "a task", `召开一次会议` is 1 次);
-//! a lone `百/千/万` without a hedge (`百姓`, but `近千人`); written-out counts of rhetorical
+//! a lone `百/千/万` without a hedge (`百姓`, but `近千人`, `百余人`); written-out counts of rhetorical
 //! points (`三个诉源治理发力点`); fractions (`三分之一`); and numbers with no measure word
 //! (`数据汇集5800`). Known misses: ranges (`3-5人` gives only `5人`), 成 for tenths (`八成`).
 
@@ -255,6 +255,8 @@ impl Lexicon {
         let mut value = number.value;
         let mut j = number.end;
         let mut qualifiers: Vec<Qualifier> = Vec::new();
+        // A hedge between the number and the measure word (百余人, 千多份).
+        let mut hedged_inside = false;
         let unit: String;
         if number.percent {
             unit = "%".to_owned();
@@ -273,6 +275,7 @@ impl Lexicon {
             if multiplied && inside.is_none() {
                 inside = self.inside_hedge(chars, &mut j);
             }
+            hedged_inside = inside.is_some();
             qualifiers.extend(inside);
             j = skip_spaces(chars, j);
             let Some((len, canonical)) = self.unit_at(chars, j) else {
@@ -317,7 +320,7 @@ impl Lexicon {
                 qualifiers.insert(0, q);
                 raw_start = hedge_start;
             }
-            None if number.bare_power => return Ok(None),
+            None if number.bare_power && !hedged_inside => return Ok(None),
             None => {}
         }
         if (start..unit_end).any(|k| blocked[k]) {
