@@ -48,6 +48,16 @@ struct Wire {
     metadata: WireMetadata,
     #[serde(rename = "indicator", default)]
     indicators: Vec<WireIndicator>,
+    #[serde(default)]
+    output: WireOutput,
+}
+
+/// `[output]`: how the tables are laid out (optional; default one file per table).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WireOutput {
+    #[serde(default)]
+    partition_by: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -245,16 +255,6 @@ fn line_col(source: &str, at: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Rules for choosing and reading input files.
-pub struct InputRules {
-    pub include: Vec<String>,
-    pub exclude: Vec<String>,
-    /// Encodings forced for files whose path matches a glob.
-    pub encodings: Vec<(GlobMatcher, &'static Encoding)>,
-}
-
-impl InputRules {
-    pub fn forced_encoding(&self, rel_path: &str) -> Option<&'static Encoding> {
 /// `text` with the key-value entry starting on the line of byte `at` replaced by spaces, up to
 /// the next line that starts another key, a table or a comment (line breaks kept, so positions
 /// of later problems do not move).
@@ -278,6 +278,16 @@ fn blank_entry(text: &str, at: usize) -> String {
     format!("{}{}{}", &text[..start], blank, &text[end..])
 }
 
+/// Rules for choosing and reading input files.
+pub struct InputRules {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Encodings forced for files whose path matches a glob.
+    pub encodings: Vec<(GlobMatcher, &'static Encoding)>,
+}
+
+impl InputRules {
+    pub fn forced_encoding(&self, rel_path: &str) -> Option<&'static Encoding> {
         self.encodings
             .iter()
             .find(|(g, _)| g.is_match(rel_path))
@@ -289,6 +299,13 @@ fn blank_entry(text: &str, at: usize) -> String {
 pub struct ReportRules {
     pub min_han_chars: usize,
     pub keywords: Vec<String>,
+}
+
+/// `[output]`: hive partitioning of the tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutputRules {
+    /// Columns the tables are partitioned by (`year=2024/province=广东省/`), in folder order.
+    pub partition_by: Vec<crate::output::PartitionColumn>,
 }
 
 /// Everything a run needs, compiled once.
@@ -305,6 +322,7 @@ pub struct Config {
     pub structure: StructureRules,
     pub metadata: MetadataRules,
     pub catalogue: Catalogue,
+    pub output: OutputRules,
 }
 
 /// Why a config could not be loaded at all.
@@ -371,7 +389,7 @@ impl Config {
                     }
                 }
             }
-        })?;
+        };
         let mut problems = Problems {
             source,
             found: unknown,
@@ -732,6 +750,27 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         }
     };
 
+    // [output]
+    let mut partition_by = Vec::new();
+    for c in &w.output.partition_by {
+        match crate::output::PartitionColumn::parse(c.get_ref()) {
+            Some(col) if partition_by.contains(&col) => p.add(
+                c.span(),
+                "output.partition_by",
+                format!("{:?} is listed twice", c.get_ref()),
+            ),
+            Some(col) => partition_by.push(col),
+            None => p.add(
+                c.span(),
+                "output.partition_by",
+                format!(
+                    "cannot partition by {:?}: use \"year\", \"province\" or both",
+                    c.get_ref()
+                ),
+            ),
+        }
+    }
+
     // [[indicator]]
     let catalogue = catalogue(&w.indicators, &lexicon, p);
     let classify_totals = words(&w.classify.totals);
@@ -752,6 +791,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         structure,
         metadata: metadata?,
         catalogue: Catalogue::new(catalogue, classify_totals, part_markers),
+        output: OutputRules { partition_by },
     })
 }
 
@@ -889,6 +929,28 @@ mod tests {
         let want_line = bad.lines().position(|l| l.contains("首页(")).unwrap() + 1;
         assert_eq!(regex_problem.line, want_line);
         assert!(err.to_string().contains(&format!("bad.toml:{want_line}:")));
+    }
+
+    #[test]
+    fn output_partitioning_is_validated() {
+        let ok = BUILTIN.replacen(
+            "partition_by = []",
+            r#"partition_by = ["year", "province"]"#,
+            1,
+        );
+        let c = Config::parse(&ok, "p.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.output.partition_by.len(), 2);
+        assert!(Config::builtin().unwrap().output.partition_by.is_empty());
+        let bad = BUILTIN.replacen(
+            "partition_by = []",
+            r#"partition_by = ["county", "year", "year"]"#,
+            1,
+        );
+        let err = Config::parse(&bad, "p.toml").err().expect("refused");
+        assert_eq!(err.problems.len(), 2, "{err}");
+        assert!(err.problems.iter().all(|p| p.key == "output.partition_by"));
+        let typo = BUILTIN.replacen("partition_by = []", r#"partition = ["year"]"#, 1);
+        assert!(Config::parse(&typo, "p.toml").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! | extract | [`extract`] (with [`numerals`]) | text → [`extract::Mention`]s |
 //! | classify | [`classify`] | mentions → indicators of the catalogue |
 //! | write | [`write`] | [`record::ReportRecord`]s → Parquet tables |
+//! | output | [`output`], [`incremental`], `store` | stage, lock, commit; reuse of a previous run's rows; S3 (feature `s3`) |
 //!
 //! [`config`] compiles `pipeline.toml` once per run; [`pipeline`] runs the stages for one
 //! document; [`run`] maps it over all documents in parallel and writes the dataset.
@@ -28,14 +29,18 @@ pub mod docx;
 pub mod explain;
 pub mod extract;
 pub mod html;
+pub mod incremental;
 pub mod metadata;
 pub mod normalize;
 pub mod numerals;
+pub mod output;
 pub mod pipeline;
 pub mod places;
 pub mod progress;
 pub mod record;
 pub mod run;
+#[cfg(feature = "s3")]
+pub mod store;
 pub mod structure;
 #[cfg(feature = "analysis")]
 pub mod summary;

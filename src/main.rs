@@ -46,6 +46,8 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        #[command(flatten)]
+        nightly: NightlyArgs,
     },
     /// Show what one file yields: its normalized text with each mention marked, the mentions
     /// with the rule that fired, and the metadata found.
@@ -113,7 +115,8 @@ fn main() -> ExitCode {
             output,
             config,
             threads,
-        } => cmd_run(input, output, config, threads, &bar),
+            nightly,
+        } => cmd_run(input, output, config, threads, nightly, &bar),
         Command::Check { config } => cmd_check(config),
         Command::Explain { file, config, json } => cmd_explain(&file, config, json),
         Command::Summary { out, top } => cmd_summary(&out, top),
@@ -126,6 +129,7 @@ fn cmd_run(
     output: PathBuf,
     config: Option<PathBuf>,
     threads: Option<usize>,
+    nightly: NightlyArgs,
     bar: &Bar,
 ) -> Result<Exit, Exit> {
     let config = load(config.as_ref())?;
@@ -133,6 +137,9 @@ fn cmd_run(
         input,
         output,
         threads,
+        full: nightly.full,
+        shard: nightly.shard,
+        s3_endpoint: nightly.s3_endpoint,
     };
     let manifest = run(config, &opts, bar).map_err(|e| {
         eprintln!("fazhi: {e}");
@@ -261,4 +268,19 @@ fn cmd_check(config: Option<PathBuf>) -> Result<Exit, Exit> {
             Err(Exit::Error)
         }
     }
+}
+
+/// `fazhi run` options for nightly and distributed runs (docs/nightly.md).
+#[derive(clap::Args)]
+struct NightlyArgs {
+    /// Recompute every input, even those unchanged since the previous run into OUTPUT.
+    #[arg(long)]
+    full: bool,
+    /// Process only shard I of N (inputs whose path hashes to I mod N), writing part files
+    /// named for it, so N processes fill one dataset.
+    #[arg(long, value_name = "I/N", value_parser = fazhi::output::Shard::parse)]
+    shard: Option<fazhi::output::Shard>,
+    /// S3 endpoint for `--output s3://bucket/prefix` (default: $AWS_ENDPOINT_URL).
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
 }

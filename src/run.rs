@@ -1,11 +1,18 @@
-//! The main job: an input folder in, a Parquet dataset and `manifest.json` out.
+//! The main job: an input folder in, a Parquet dataset and its manifest out.
 //!
 //! Files are discovered and sorted first; then, chunk by chunk, one rayon `par_iter` maps the
 //! per-document pipeline over them (the only parallel code in fazhi), and the finished chunk is
 //! written in input order, so memory is bounded by a chunk and the tables do not depend on the
 //! thread count. The same bytes seen twice become a `duplicate` row pointing at the first path.
+//!
+//! Around that core ([`crate::output`], [`crate::incremental`]): a run takes a lock on OUT,
+//! writes its tables into a hidden stage folder and swaps them in at the end; when the previous
+//! run into OUT used the same program version, config and layout, inputs whose path and content
+//! hash are unchanged keep their rows, copied from the previous tables, and only the others go
+//! through the pipeline. `--shard I/N` restricts a run to the inputs of one shard, written as
+//! part files of their own, and `s3://` outputs go to object storage ([`crate::store`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -15,20 +22,29 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::discover::{discover, DiscoverError, FileSelector};
-use crate::pipeline::{Engine, StageTimes, STAGES};
+use crate::incremental::{OldReport, OldTables, PreviousRun, ReuseError};
+use crate::output::{self, Layout, OutputError, PartitionColumn, Shard, Stage};
+use crate::pipeline::{report_id, Engine, StageTimes, STAGES};
 use crate::record::{Date, ReportRecord, Status};
-use crate::write::{DatasetWriter, TableCounts, WriteError};
+use crate::write::{table_names, DatasetWriter, TableCounts, TableKind, WriteError};
 
 /// Documents processed between two writes: bounds memory, keeps both cores busy.
 const CHUNK: usize = 256;
 
 /// What `fazhi run` was asked to do.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub input: PathBuf,
+    /// A folder, or `s3://bucket/prefix` (feature `s3`).
     pub output: PathBuf,
     /// `None`: all cores.
     pub threads: Option<usize>,
+    /// Recompute every input even if the previous run's rows could be reused.
+    pub full: bool,
+    /// Process only this shard's inputs and write part files named for it.
+    pub shard: Option<Shard>,
+    /// S3 endpoint URL (default: `AWS_ENDPOINT_URL`, then AWS itself).
+    pub s3_endpoint: Option<String>,
 }
 
 /// Why a run could not complete (exit code 2).
@@ -47,6 +63,30 @@ pub enum RunError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Reuse(#[from] ReuseError),
+    #[error("object storage: {0}")]
+    Store(String),
+}
+
+/// How much of the previous output a run could keep.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Incremental {
+    /// `incremental`, or `full` with the reason in `reason`.
+    pub mode: &'static str,
+    pub reason: String,
+    /// Inputs whose rows were copied from the previous tables (same path, same bytes).
+    pub reused: u64,
+    /// Inputs with a path the previous run did not have.
+    pub added: u64,
+    /// Inputs whose bytes changed since.
+    pub changed: u64,
+    /// Inputs of the previous run that are gone (their rows are dropped).
+    pub removed: u64,
+    /// Unchanged inputs processed again: earlier errors, and duplicates whose original is gone.
+    pub reprocessed: u64,
 }
 
 /// What a finished run did: the content of `manifest.json`.
@@ -70,6 +110,13 @@ pub struct Manifest {
     pub stage_seconds: BTreeMap<&'static str, f64>,
     /// Entries under the input folder that could not be walked.
     pub skipped: Vec<(String, String)>,
+    /// Shard and partitioning of the tables.
+    pub layout: Layout,
+    /// This run's part files per table, relative to the output: the committed dataset.
+    pub parts: BTreeMap<&'static str, Vec<String>>,
+    /// Run id (unique per run; part names on object storage carry it).
+    pub run_id: String,
+    pub incremental: Incremental,
 }
 
 impl Manifest {
@@ -139,6 +186,135 @@ impl Tally {
     }
 }
 
+/// What to do with one input.
+enum Work {
+    Process,
+    /// Copy the previous rows (or, for an earlier duplicate, make it a duplicate again).
+    Reuse(OldReport),
+}
+
+/// One input, done.
+enum Done {
+    Processed(Box<ReportRecord>, StageTimes),
+    Reused(String, OldReport),
+}
+
+/// The tables being written into the stage folder: one [`DatasetWriter`] per hive partition.
+struct Sink {
+    stage: PathBuf,
+    layout: Layout,
+    run: Option<String>,
+    ids: Vec<String>,
+    writers: BTreeMap<String, DatasetWriter>,
+}
+
+impl Sink {
+    fn writer(&mut self, partition: &str) -> Result<&mut DatasetWriter, WriteError> {
+        if !self.writers.contains_key(partition) {
+            let paths = table_names().map(|t| {
+                self.stage
+                    .join(self.layout.part_path(t, partition, self.run.as_deref()))
+            });
+            let wide_year = self.layout.partition_by.contains(&PartitionColumn::Year);
+            let writer = DatasetWriter::create_files(paths, &self.ids, wide_year)?;
+            self.writers.insert(partition.to_owned(), writer);
+        }
+        Ok(self
+            .writers
+            .get_mut(partition)
+            .expect("the writer was just inserted"))
+    }
+
+    /// Closes every file; returns the row counts and the part paths per table.
+    fn finish(self) -> Result<(TableCounts, BTreeMap<&'static str, Vec<String>>), WriteError> {
+        let mut total = TableCounts::default();
+        let mut parts: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        for (partition, writer) in self.writers {
+            let counts = writer.finish()?;
+            total.reports += counts.reports;
+            total.mentions += counts.mentions;
+            total.indicators += counts.indicators;
+            for t in table_names() {
+                parts.entry(t).or_default().push(self.layout.part_path(
+                    t,
+                    &partition,
+                    self.run.as_deref(),
+                ));
+            }
+        }
+        Ok((total, parts))
+    }
+}
+
+/// Where the tables go.
+enum Target {
+    Local(PathBuf),
+    #[cfg(feature = "s3")]
+    S3(crate::store::S3Target),
+}
+
+impl Target {
+    fn open(opts: &RunOptions) -> Result<Target, RunError> {
+        let text = opts.output.to_string_lossy();
+        if let Some(rest) = text.strip_prefix("s3://") {
+            #[cfg(feature = "s3")]
+            {
+                return crate::store::S3Target::open(rest, opts.s3_endpoint.as_deref())
+                    .map(Target::S3)
+                    .map_err(RunError::Store);
+            }
+            #[cfg(not(feature = "s3"))]
+            {
+                let _ = rest;
+                return Err(RunError::Store(
+                    "this fazhi was built without S3 support: rebuild with `--features s3`".into(),
+                ));
+            }
+        }
+        Ok(Target::Local(opts.output.clone()))
+    }
+}
+
+/// A fresh id for this run: time and process, hashed.
+fn new_run_id(started: SystemTime) -> String {
+    let nanos = started
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seed = format!("{nanos}-{}", std::process::id());
+    format!(
+        "{}-{}",
+        started
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        &blake3::hash(seed.as_bytes()).to_hex()[..8]
+    )
+}
+
+/// Why the previous output cannot be reused, or `None` if it can.
+fn full_reason(
+    previous: Option<&PreviousRun>,
+    config: &Config,
+    layout: &Layout,
+    full: bool,
+) -> Option<String> {
+    if full {
+        return Some("--full".into());
+    }
+    let Some(p) = previous else {
+        return Some("no previous run in the output".into());
+    };
+    if p.version != env!("CARGO_PKG_VERSION") {
+        return Some(format!("program version changed ({})", p.version));
+    }
+    if p.config_hash != config.hash {
+        return Some("config changed".into());
+    }
+    if p.layout.as_ref() != Some(layout) {
+        return Some("output layout changed".into());
+    }
+    None
+}
+
 /// Runs the main job.
 ///
 /// The calling thread maps the pipeline over one chunk of files at a time on the rayon pool;
@@ -151,8 +327,64 @@ pub fn run(
 ) -> Result<Manifest, RunError> {
     let started = SystemTime::now();
     let clock = Instant::now();
+    let run_id = new_run_id(started);
+    let target = Target::open(opts)?;
+    let remote = !matches!(target, Target::Local(_));
+    let layout = Layout::new(opts.shard, config.output.partition_by.clone(), remote);
+    let manifest_name = layout.manifest_name();
+
+    // The stage folder, the lock and the previous run.
+    let (stage, stage_dir, _lock, previous, old_root): (
+        Option<Stage>,
+        PathBuf,
+        Option<output::RunLock>,
+        Option<PreviousRun>,
+        PathBuf,
+    ) = match &target {
+        Target::Local(out) => {
+            std::fs::create_dir_all(out).map_err(|source| WriteError::CreateDir {
+                path: out.clone(),
+                source,
+            })?;
+            let lock = output::lock(out, &layout)?;
+            let stage = Stage::prepare(out, &layout)?;
+            let previous = std::fs::read_to_string(out.join(&manifest_name))
+                .ok()
+                .and_then(|t| serde_json::from_str::<PreviousRun>(&t).ok());
+            let dir = stage.dir.clone();
+            (Some(stage), dir, Some(lock), previous, out.clone())
+        }
+        #[cfg(feature = "s3")]
+        Target::S3(s3) => {
+            let work = std::env::temp_dir().join(format!("fazhi-s3-{run_id}"));
+            let previous = s3
+                .get(&manifest_name)
+                .map_err(RunError::Store)?
+                .and_then(|b| serde_json::from_slice::<PreviousRun>(&b).ok());
+            (None, work.join("stage"), None, previous, work.join("old"))
+        }
+    };
+    let reason = full_reason(previous.as_ref(), &config, &layout, opts.full);
+    let mut old = match (&reason, &previous) {
+        (None, Some(p)) => {
+            #[cfg(feature = "s3")]
+            if let Target::S3(s3) = &target {
+                for rel in p.parts.values().flatten() {
+                    s3.download(rel, &old_root.join(rel))
+                        .map_err(RunError::Store)?;
+                }
+            }
+            let root = old_root.clone();
+            Some(OldTables::open(p, &|rel: &str| root.join(rel))?)
+        }
+        _ => None,
+    };
+
     let selector = FileSelector::new(&config.input.include, &config.input.exclude)?;
-    let discovery = discover(&opts.input, &selector)?;
+    let mut discovery = discover(&opts.input, &selector)?;
+    if let Some(shard) = opts.shard {
+        discovery.files.retain(|f| shard.contains(&f.rel_path));
+    }
     let engine = Engine::new(config);
     let threads = opts
         .threads
@@ -164,6 +396,72 @@ pub fn run(
             threads,
             message: e.to_string(),
         })?;
+
+    // The plan: which inputs keep their rows.
+    let mut incremental = Incremental {
+        mode: if old.is_some() { "incremental" } else { "full" },
+        reason: reason.clone().unwrap_or_default(),
+        ..Incremental::default()
+    };
+    let plan: Vec<Work> = match &old {
+        None => {
+            incremental.added = discovery.files.len() as u64;
+            discovery.files.iter().map(|_| Work::Process).collect()
+        }
+        Some(old) => {
+            let hashes: Vec<Option<String>> = pool.install(|| {
+                discovery
+                    .files
+                    .par_iter()
+                    .map(|f| std::fs::read(&f.path).ok().map(|b| report_id(&b)))
+                    .collect()
+            });
+            let mut reused_ok: HashSet<&str> = HashSet::new();
+            let mut plan = Vec::with_capacity(hashes.len());
+            for (f, hash) in discovery.files.iter().zip(&hashes) {
+                let work = match (old.reports.get(&f.rel_path), hash) {
+                    (None, _) => {
+                        incremental.added += 1;
+                        Work::Process
+                    }
+                    (Some(o), Some(h)) if &o.report_id == h => match o.status {
+                        Status::Error => {
+                            incremental.reprocessed += 1;
+                            Work::Process
+                        }
+                        Status::Duplicate if !reused_ok.contains(h.as_str()) => {
+                            incremental.reprocessed += 1;
+                            Work::Process
+                        }
+                        status => {
+                            if status == Status::Ok {
+                                reused_ok.insert(h.as_str());
+                            }
+                            incremental.reused += 1;
+                            Work::Reuse(o.clone())
+                        }
+                    },
+                    (Some(_), _) => {
+                        incremental.changed += 1;
+                        Work::Process
+                    }
+                };
+                plan.push(work);
+            }
+            let present: HashSet<&str> = discovery
+                .files
+                .iter()
+                .map(|f| f.rel_path.as_str())
+                .collect();
+            incremental.removed = old
+                .reports
+                .keys()
+                .filter(|p| !present.contains(p.as_str()))
+                .count() as u64;
+            plan
+        }
+    };
+
     let ids: Vec<String> = engine
         .config
         .catalogue
@@ -171,32 +469,60 @@ pub fn run(
         .iter()
         .map(|i| i.id.clone())
         .collect();
-    let mut writer = DatasetWriter::create(&opts.output, &ids)?;
+    let mut sink = Sink {
+        stage: stage_dir.clone(),
+        layout: layout.clone(),
+        run: remote.then(|| run_id.clone()),
+        ids,
+        writers: BTreeMap::new(),
+    };
+    if layout.partition_by.is_empty() {
+        sink.writer("")?; // every table exists, even with no rows
+    }
     progress.start(discovery.files.len() as u64);
 
-    let (tx, rx) = mpsc::sync_channel::<Vec<(ReportRecord, StageTimes)>>(2);
+    let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);
     let (written, mut tally) = std::thread::scope(|scope| {
-        let writing = scope.spawn(move || -> Result<(DatasetWriter, Tally), WriteError> {
+        let old = &mut old;
+        let writing = scope.spawn(move || -> Result<(Sink, Tally), RunError> {
             let mut tally = Tally {
                 status_counts: Status::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
                 ..Tally::default()
             };
             for done in rx {
                 let (n, mut bytes) = (done.len() as u64, 0);
-                for (record, times) in done {
-                    bytes += record.bytes.max(0) as u64;
-                    let record = tally.admit(record, &times);
-                    writer.write(&record)?;
+                for item in done {
+                    match item {
+                        Done::Processed(record, times) => {
+                            bytes += record.bytes.max(0) as u64;
+                            let record = tally.admit(*record, &times);
+                            let partition = sink.layout.partition_of(&record.meta);
+                            sink.writer(&partition)?.write(&record)?;
+                        }
+                        Done::Reused(path, o) => {
+                            bytes += o.bytes.max(0) as u64;
+                            reuse(&mut sink, &mut tally, old.as_mut(), path, o)?;
+                        }
+                    }
                 }
                 progress.advance(n, bytes);
             }
-            Ok((writer, tally))
+            Ok((sink, tally))
         });
+        let mut plan = plan.into_iter();
         for chunk in discovery.files.chunks(CHUNK) {
-            let done: Vec<(ReportRecord, StageTimes)> = pool.install(|| {
+            let work: Vec<Work> = plan.by_ref().take(chunk.len()).collect();
+            let done: Vec<Done> = pool.install(|| {
                 chunk
                     .par_iter()
-                    .map(|f| engine.process(&f.path, &f.rel_path))
+                    .zip(work)
+                    .map(|(f, w)| match w {
+                        Work::Process => {
+                            let (record, times) = engine.process(&f.path, &f.rel_path);
+                            Done::Processed(Box::new(record), times)
+                        }
+                        Work::Reuse(o) => Done::Reused(f.rel_path.clone(), o),
+                    })
                     .collect()
             });
             if tx.send(done).is_err() {
@@ -205,12 +531,12 @@ pub fn run(
         }
         drop(tx);
         match writing.join() {
-            Ok(Ok((writer, tally))) => (Ok(writer), tally),
+            Ok(Ok((sink, tally))) => (Ok(sink), tally),
             Ok(Err(e)) => (Err(e), Tally::default()),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    let counts: TableCounts = written?.finish()?;
+    let (counts, parts) = written?.finish()?;
     progress.finish();
     let status_counts = std::mem::take(&mut tally.status_counts);
 
@@ -234,16 +560,99 @@ pub fn run(
             .map(|(s, d)| (*s, d.as_secs_f64()))
             .collect(),
         skipped: discovery.skipped,
+        layout,
+        parts,
+        run_id,
+        incremental,
     };
-    write_manifest(&opts.output, &manifest)?;
+    drop(old);
+    write_manifest(&stage_dir.join(&manifest_name), &manifest)?;
+    let part_list: Vec<String> = manifest.parts.values().flatten().cloned().collect();
+    match (&target, stage) {
+        (Target::Local(_), Some(stage)) => stage.commit(&part_list, &manifest_name)?,
+        #[cfg(feature = "s3")]
+        (Target::S3(s3), _) => {
+            let committed = s3.commit(
+                &stage_dir,
+                &part_list,
+                &manifest_name,
+                previous.as_ref(),
+                &manifest.layout,
+                &manifest.run_id,
+            );
+            let _ = std::fs::remove_dir_all(stage_dir.parent().unwrap_or(&stage_dir));
+            committed.map_err(RunError::Store)?;
+        }
+        _ => {}
+    }
     Ok(manifest)
 }
 
-fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
-    let path = dir.join("manifest.json");
+/// Writes the rows of an unchanged input: copied from the previous tables, or a `duplicate`
+/// row when an earlier input of this run has the same bytes.
+fn reuse(
+    sink: &mut Sink,
+    tally: &mut Tally,
+    old: Option<&mut OldTables>,
+    path: String,
+    o: OldReport,
+) -> Result<(), RunError> {
+    if matches!(o.status, Status::Ok | Status::Duplicate)
+        && tally.first_path_of.contains_key(&o.report_id)
+    {
+        let as_ok = ReportRecord::failed(o.report_id, path, o.bytes, Status::Ok, String::new());
+        let record = tally.admit(as_ok, &StageTimes::default());
+        let partition = sink.layout.partition_of(&record.meta);
+        sink.writer(&partition)?.write(&record)?;
+        return Ok(());
+    }
+    let Some(old) = old else {
+        return Err(RunError::Reuse(ReuseError::Missing {
+            path: PathBuf::from("(previous run)"),
+            source_path: path,
+        }));
+    };
+    if o.status == Status::Duplicate {
+        // Planned only after an input kept with the same bytes, which admitted them first.
+        return Err(RunError::Reuse(ReuseError::Missing {
+            path: PathBuf::from("(duplicate without its original)"),
+            source_path: path,
+        }));
+    }
+    if o.status == Status::Ok {
+        tally
+            .first_path_of
+            .insert(o.report_id.clone(), path.clone());
+    }
+    tally.input_bytes += o.bytes.max(0) as u64;
+    *tally.status_counts.entry(o.status.as_str()).or_default() += 1;
+    let writer = sink.writer(&o.partition)?;
+    for (table, n) in [
+        (TableKind::Reports, 1),
+        (TableKind::Mentions, o.n_mentions),
+        (TableKind::Indicators, o.n_indicators),
+        (TableKind::Wide, 1),
+    ] {
+        for batch in old.take(table, &o.partition, &path, n)? {
+            writer.append_rows(table, batch)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_manifest(path: &Path, manifest: &Manifest) -> Result<(), RunError> {
     let json = serde_json::to_string_pretty(manifest)
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    std::fs::write(&path, json + "\n").map_err(|source| RunError::Manifest { path, source })
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::Manifest {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, json + "\n").map_err(|source| RunError::Manifest {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// `2026-11-22T03:07:35Z`.

@@ -254,6 +254,51 @@ impl TableCounts {
     }
 }
 
+/// The four tables of a [`DatasetWriter`], for rows copied from an earlier run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    Reports,
+    Mentions,
+    Indicators,
+    Wide,
+}
+
+impl TableKind {
+    pub const ALL: [TableKind; 4] = [
+        TableKind::Reports,
+        TableKind::Mentions,
+        TableKind::Indicators,
+        TableKind::Wide,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TableKind::Reports => REPORTS,
+            TableKind::Mentions => MENTIONS,
+            TableKind::Indicators => INDICATORS,
+            TableKind::Wide => INDICATORS_WIDE,
+        }
+    }
+}
+
+/// `schema` with the `year` column widened to int32: hive-partitioned folders `year=2024/` are
+/// read by pyarrow as int32, and a file column of another type would not merge with it.
+pub fn widen_year(schema: Schema) -> Schema {
+    Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| {
+                if f.name() == col::YEAR {
+                    field(col::YEAR, DataType::Int32, NULLABLE)
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// Streams reports into the three tables; see the module doc.
 pub struct DatasetWriter {
     reports: Table<ReportColumns>,
@@ -267,26 +312,56 @@ impl DatasetWriter {
     /// files in `dir` that [`finish`](Self::finish) renames into place. `indicator_ids` are the
     /// catalogue's ids, in catalogue order: the columns of `indicators_wide`.
     pub fn create(dir: &Path, indicator_ids: &[String]) -> Result<DatasetWriter, WriteError> {
-        fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        let paths = table_names().map(|t| dir.join(format!("{t}.parquet")));
+        DatasetWriter::create_files(paths, indicator_ids, false)
+    }
+
+    /// Opens one file per table at `paths` (in [`table_names`] order), creating their folders.
+    /// `wide_year`: write `year` as int32 (see [`widen_year`]).
+    pub fn create_files(
+        paths: [PathBuf; 4],
+        indicator_ids: &[String],
+        wide_year: bool,
+    ) -> Result<DatasetWriter, WriteError> {
+        for path in &paths {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+        }
+        let widen = |s: Schema| if wide_year { widen_year(s) } else { s };
+        let [reports, mentions, indicators, wide] = paths;
         Ok(DatasetWriter {
-            reports: Table::create(dir, REPORTS, reports_schema(), ReportColumns::default())?,
-            mentions: Table::create(dir, MENTIONS, mentions_schema(), MentionColumns::default())?,
+            reports: Table::create(reports, widen(reports_schema()), ReportColumns::default())?,
+            mentions: Table::create(
+                mentions,
+                widen(mentions_schema()),
+                MentionColumns::default(),
+            )?,
             indicators: Table::create(
-                dir,
-                INDICATORS,
-                indicators_schema(),
+                indicators,
+                widen(indicators_schema()),
                 IndicatorColumns::default(),
             )?,
             wide: Table::create(
-                dir,
-                INDICATORS_WIDE,
-                indicators_wide_schema(indicator_ids),
+                wide,
+                widen(indicators_wide_schema(indicator_ids)),
                 WideColumns::new(indicator_ids),
             )?,
         })
+    }
+
+    /// Appends rows copied from an earlier run's file of the same table (same schema), after
+    /// the rows written so far.
+    pub fn append_rows(&mut self, table: TableKind, batch: RecordBatch) -> Result<(), WriteError> {
+        match table {
+            TableKind::Reports => self.reports.append_batch(batch),
+            TableKind::Mentions => self.mentions.append_batch(batch),
+            TableKind::Indicators => self.indicators.append_batch(batch),
+            TableKind::Wide => self.wide.append_batch(batch),
+        }
     }
 
     /// Appends one report's rows to the three tables. After an error the files are unusable:
@@ -365,6 +440,10 @@ struct Table<C: Columns> {
     columns: C,
     /// Rows in `columns`, not yet handed to `writer`.
     pending: usize,
+    /// Batches waiting to be handed to `writer` in batches of exactly [`BATCH_ROWS`] rows, so
+    /// that the file bytes do not depend on where rows came from.
+    queued: Vec<RecordBatch>,
+    queued_rows: usize,
     /// Rows appended in all.
     rows: u64,
     schema: SchemaRef,
@@ -375,9 +454,11 @@ struct Table<C: Columns> {
 }
 
 impl<C: Columns> Table<C> {
-    fn create(dir: &Path, name: &str, schema: Schema, columns: C) -> Result<Table<C>, WriteError> {
-        let final_path = dir.join(format!("{name}.parquet"));
-        let temp_path = dir.join(format!(".{name}.parquet.tmp"));
+    fn create(final_path: PathBuf, schema: Schema, columns: C) -> Result<Table<C>, WriteError> {
+        let name = final_path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let temp_path = final_path.with_file_name(format!(".{name}.tmp"));
         let file = File::create(&temp_path).map_err(|source| WriteError::Create {
             path: temp_path.clone(),
             source,
@@ -396,6 +477,8 @@ impl<C: Columns> Table<C> {
         Ok(Table {
             columns,
             pending: 0,
+            queued: Vec::new(),
+            queued_rows: 0,
             rows: 0,
             schema,
             writer: Some(writer),
@@ -408,35 +491,95 @@ impl<C: Columns> Table<C> {
         self.pending += 1;
         self.rows += 1;
         if self.pending >= BATCH_ROWS {
-            self.flush_batch()?;
+            self.flush_builders()?;
         }
         Ok(())
     }
 
-    /// Hands the buffered rows to the Parquet writer as one record batch.
-    fn flush_batch(&mut self) -> Result<(), WriteError> {
+    /// Moves the buffered rows to the queue as one record batch.
+    fn flush_builders(&mut self) -> Result<(), WriteError> {
         if self.pending == 0 {
             return Ok(());
         }
-        let batch = RecordBatch::try_new(Arc::clone(&self.schema), self.columns.finish()).map_err(
-            |source| WriteError::Batch {
+        let mut arrays = self.columns.finish();
+        for (array, field) in arrays.iter_mut().zip(self.schema.fields()) {
+            if field.data_type() == &DataType::Int32 && array.data_type() == &DataType::Int16 {
+                if let Some(narrow) = array.as_any().downcast_ref::<arrow_array::Int16Array>() {
+                    let wide: arrow_array::Int32Array =
+                        narrow.iter().map(|v| v.map(i32::from)).collect();
+                    *array = Arc::new(wide);
+                }
+            }
+        }
+        let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(|source| {
+            WriteError::Batch {
                 path: self.final_path.clone(),
                 source,
-            },
-        )?;
+            }
+        })?;
         self.pending = 0;
-        let Some(writer) = self.writer.as_mut() else {
+        self.queue(batch, false)
+    }
+
+    /// Flushes the builders, then queues `batch` (rows of an earlier file of this table).
+    fn append_batch(&mut self, batch: RecordBatch) -> Result<(), WriteError> {
+        if batch.num_rows() == 0 {
             return Ok(());
-        };
-        writer.write(&batch).map_err(|source| WriteError::Parquet {
-            path: self.temp_path.clone(),
-            source,
-        })
+        }
+        self.flush_builders()?;
+        let batch = RecordBatch::try_new(Arc::clone(&self.schema), batch.columns().to_vec())
+            .map_err(|source| WriteError::Batch {
+                path: self.final_path.clone(),
+                source,
+            })?;
+        self.rows += batch.num_rows() as u64;
+        self.queue(batch, false)
+    }
+
+    /// Queues a batch and hands the Parquet writer every full [`BATCH_ROWS`] (all if `all`).
+    fn queue(&mut self, batch: RecordBatch, all: bool) -> Result<(), WriteError> {
+        if batch.num_rows() > 0 {
+            self.queued_rows += batch.num_rows();
+            self.queued.push(batch);
+        }
+        while self.queued_rows >= BATCH_ROWS || (all && self.queued_rows > 0) {
+            let joined = if self.queued.len() == 1 {
+                self.queued
+                    .pop()
+                    .unwrap_or_else(|| RecordBatch::new_empty(Arc::clone(&self.schema)))
+            } else {
+                let batches = std::mem::take(&mut self.queued);
+                arrow_select::concat::concat_batches(&self.schema, &batches).map_err(|source| {
+                    WriteError::Batch {
+                        path: self.final_path.clone(),
+                        source,
+                    }
+                })?
+            };
+            let take = joined.num_rows().min(BATCH_ROWS);
+            let head = joined.slice(0, take);
+            let rest = joined.slice(take, joined.num_rows() - take);
+            self.queued_rows = rest.num_rows();
+            self.queued.clear();
+            if rest.num_rows() > 0 {
+                self.queued.push(rest);
+            }
+            let Some(writer) = self.writer.as_mut() else {
+                return Ok(());
+            };
+            writer.write(&head).map_err(|source| WriteError::Parquet {
+                path: self.temp_path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// Writes the remaining rows and the footer and syncs the temp file to disk.
     fn close(mut self) -> Result<ClosedFile, WriteError> {
-        self.flush_batch()?;
+        self.flush_builders()?;
+        let empty = RecordBatch::new_empty(Arc::clone(&self.schema));
+        self.queue(empty, true)?;
         let closed = ClosedFile {
             temp_path: self.temp_path.clone(),
             final_path: self.final_path.clone(),
