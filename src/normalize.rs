@@ -28,8 +28,146 @@ pub struct NormalizedText {
 /// Traditional→Simplified converter plus the set of characters it changes, built once.
 struct Simplifier {
     opencc: Option<OpenCC>,
+    /// The same conversion from tables indexed by character (see [`Chain`]), when it agreed
+    /// with OpenCC on the self-check at start-up; `None` falls back to `opencc`.
+    chain: Option<Chain>,
     /// Bitmap over the Basic Multilingual Plane: characters OpenCC would change on their own.
     changes: Vec<u64>,
+}
+
+/// The OpenCC dictionaries of `Tw2sp`, in chain order: each inner list is one group (one pass
+/// over the text). Copies of ferrous-opencc 0.4's `assets/dictionaries` (OpenCC, Apache-2.0).
+const TW2SP_DICTS: [&[&str]; 2] = [
+    &[
+        include_str!("../assets/opencc/TWPhrasesRev.txt"),
+        include_str!("../assets/opencc/TWVariantsRevPhrases.txt"),
+        include_str!("../assets/opencc/TWVariantsRev.txt"),
+    ],
+    &[
+        include_str!("../assets/opencc/TSPhrases.txt"),
+        include_str!("../assets/opencc/TSCharacters.txt"),
+    ],
+];
+
+/// OpenCC's conversion chain (ferrous-opencc's `ConversionChain::convert`) from plain tables.
+///
+/// OpenCC walks an FST for every dictionary at every character position and allocates the
+/// values of each match; here a position costs one table look-up unless some key starts with
+/// its character. Same semantics: per pass, at each position the longest key of the group that
+/// is a prefix of the rest wins (a tie goes to the earlier dictionary), is replaced by its
+/// first value, and the scan resumes after it; otherwise the character is copied.
+struct Chain {
+    passes: Vec<Pass>,
+}
+
+struct Pass {
+    /// Index + 1 into `keys` of the characters of the BMP that start some key; 0 for none.
+    bmp: Vec<u16>,
+    /// The same for characters beyond the BMP.
+    astral: std::collections::HashMap<char, u16>,
+    /// Per first character: `(key, value)`, longest key first.
+    keys: Vec<Vec<(Box<str>, Box<str>)>>,
+}
+
+impl Chain {
+    fn new(groups: &[&[&str]]) -> Option<Chain> {
+        let mut passes = Vec::new();
+        for group in groups {
+            // Per dictionary as ferrous-opencc's compiler reads it: `key\tvalue value…` lines,
+            // `#` comments and blank lines skipped, a later line with the same key wins.
+            let mut merged: std::collections::HashMap<&str, &str> = Default::default();
+            for dict in group.iter() {
+                let mut entries: std::collections::HashMap<&str, &str> = Default::default();
+                for line in dict.lines() {
+                    let trimmed = line.trim();
+                    if trimmed.is_empty() || trimmed.starts_with('#') {
+                        continue;
+                    }
+                    let parts: Vec<&str> = line.split('\t').collect();
+                    if parts.len() != 2 {
+                        continue;
+                    }
+                    let (key, values) = (parts[0], parts[1]);
+                    if key.is_empty() || values.split(' ').any(str::is_empty) {
+                        continue;
+                    }
+                    let first = values.split(' ').next().unwrap_or(values);
+                    entries.insert(key, first);
+                }
+                for (key, value) in entries {
+                    merged.entry(key).or_insert(value); // the earlier dictionary wins a tie
+                }
+            }
+            let mut pass = Pass {
+                bmp: vec![0; 0x10000],
+                astral: Default::default(),
+                keys: Vec::new(),
+            };
+            for (key, value) in merged {
+                let c = key.chars().next()?;
+                let slot = if (c as u32) < 0x10000 {
+                    &mut pass.bmp[c as usize]
+                } else {
+                    pass.astral.entry(c).or_insert(0)
+                };
+                if *slot == 0 {
+                    pass.keys.push(Vec::new());
+                    *slot = u16::try_from(pass.keys.len()).ok()?;
+                }
+                pass.keys[*slot as usize - 1].push((key.into(), value.into()));
+            }
+            for list in &mut pass.keys {
+                list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+            }
+            passes.push(pass);
+        }
+        Some(Chain { passes })
+    }
+
+    fn convert(&self, text: &str) -> String {
+        let mut current = std::borrow::Cow::Borrowed(text);
+        for pass in &self.passes {
+            if let Some(next) = pass.apply(&current) {
+                current = std::borrow::Cow::Owned(next);
+            }
+        }
+        current.into_owned()
+    }
+}
+
+impl Pass {
+    /// The text after this pass, or `None` when no key occurs in it.
+    fn apply(&self, text: &str) -> Option<String> {
+        let mut out: Option<String> = None;
+        let mut copied = 0; // bytes of `text` already in `out`
+        let mut i = 0;
+        while i < text.len() {
+            let c = text[i..].chars().next().expect("i is a char boundary");
+            let slot = if (c as u32) < 0x10000 {
+                self.bmp[c as usize]
+            } else {
+                self.astral.get(&c).copied().unwrap_or(0)
+            };
+            if slot != 0 {
+                let rest = &text[i..];
+                let hit = self.keys[slot as usize - 1]
+                    .iter()
+                    .find(|(key, _)| rest.starts_with(&**key));
+                if let Some((key, value)) = hit {
+                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    o.push_str(&text[copied..i]);
+                    o.push_str(value);
+                    i += key.len();
+                    copied = i;
+                    continue;
+                }
+            }
+            i += c.len_utf8();
+        }
+        let mut o = out?;
+        o.push_str(&text[copied..]);
+        Some(o)
+    }
 }
 
 static SIMPLIFIER: LazyLock<Simplifier> = LazyLock::new(Simplifier::build);
@@ -39,6 +177,7 @@ impl Simplifier {
         let Ok(opencc) = OpenCC::from_config(BuiltinConfig::Tw2sp) else {
             return Simplifier {
                 opencc: None,
+                chain: None,
                 changes: Vec::new(),
             };
         };
@@ -66,8 +205,25 @@ impl Simplifier {
             // Alignment lost: convert every document rather than miss one.
             changes.iter_mut().for_each(|w| *w = u64::MAX);
         }
+        // The tables must agree with OpenCC on every character and on every dictionary key
+        // in context (so that ferrous-opencc changing its dictionaries or its rules falls
+        // back to it instead of changing the output).
+        let chain = Chain::new(&TW2SP_DICTS).filter(|chain| {
+            let mut keys = String::new();
+            for dict in TW2SP_DICTS.iter().flat_map(|g| g.iter()) {
+                for key in dict.lines().filter_map(|l| l.split('\t').next()) {
+                    keys.push_str("在");
+                    keys.push_str(key);
+                    keys.push_str("中,");
+                    keys.push_str(key);
+                    keys.push('\n');
+                }
+            }
+            chain.convert(&probe) == converted && chain.convert(&keys) == opencc.convert(&keys)
+        });
         Simplifier {
             opencc: Some(opencc),
+            chain,
             changes,
         }
     }
@@ -89,7 +245,10 @@ impl Simplifier {
         if !text.chars().any(|c| self.is_traditional(c)) {
             return (text, 0);
         }
-        let converted = opencc.convert(&text);
+        let converted = match &self.chain {
+            Some(chain) => chain.convert(&text),
+            None => opencc.convert(&text),
+        };
         let changed = text
             .chars()
             .zip(converted.chars())
@@ -164,6 +323,49 @@ fn may_have_gloss(text: &str) -> bool {
     })
 }
 
+/// The longest text [`PINYIN_GLOSS`] can match, in characters: a Han character, a space, `(`,
+/// four syllables of seven letters each followed by a space, and `)`.
+const GLOSS_MAX_CHARS: usize = 1 + 1 + 1 + 4 * 8 + 1;
+
+/// `PINYIN_GLOSS.replace_all(text, "$1")`, but searching only small windows around each `(`
+/// that opens on a letter. Every match holds exactly one `(` (letters and spaces cannot be
+/// one), one or two characters after its start, and is at most [`GLOSS_MAX_CHARS`] long, so a
+/// window from two characters before the `(` to the longest match after it finds the same match
+/// as a search of the whole text. Searching the whole text instead made the regex engine (a
+/// bounded backtracker) clear a visited-set as large as the rest of the text for every match.
+fn remove_glosses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0; // bytes of `text` already in `out` (also: end of the last match)
+    for (open, _) in text.match_indices('(') {
+        if open < copied {
+            continue;
+        }
+        let start = text[copied..open]
+            .char_indices()
+            .rev()
+            .nth(1)
+            .or_else(|| text[copied..open].char_indices().next())
+            .map_or(open, |(i, _)| copied + i);
+        let end = text[open..]
+            .char_indices()
+            .nth(GLOSS_MAX_CHARS)
+            .map_or(text.len(), |(i, _)| open + i);
+        let window = &text[start..end];
+        let Some(caps) = PINYIN_GLOSS.captures(window) else {
+            continue;
+        };
+        let m = caps.get(0).expect("group 0 is the match");
+        if start + m.start() > open {
+            continue; // a later `(` in the window; it gets its own window
+        }
+        out.push_str(&text[copied..start + m.start()]);
+        out.push_str(caps.get(1).map_or("", |g| g.as_str()));
+        copied = start + m.end();
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 impl Normalizer {
     pub fn new(debris_lines: RegexSet, debris_spans: Option<Regex>) -> Normalizer {
         LazyLock::force(&SIMPLIFIER);
@@ -177,7 +379,7 @@ impl Normalizer {
         let folded = fold_width(decoded);
         let (simplified, simplified_chars) = SIMPLIFIER.simplify(folded);
         let glossless = if may_have_gloss(&simplified) {
-            PINYIN_GLOSS.replace_all(&simplified, "$1").into_owned()
+            remove_glosses(&simplified)
         } else {
             simplified
         };
@@ -259,6 +461,32 @@ mod tests {
         let s = n.normalize("我镇共处理群众投诉967宗,干部培训后来余额里面");
         assert_eq!(s.body, "我镇共处理群众投诉967宗,干部培训后来余额里面");
         assert_eq!(s.simplified_chars, 0);
+    }
+
+    #[test]
+    fn conversion_tables_agree_with_opencc() {
+        let simplifier = &*SIMPLIFIER;
+        let (Some(chain), Some(opencc)) = (&simplifier.chain, &simplifier.opencc) else {
+            panic!("the conversion tables failed their self-check against OpenCC");
+        };
+        for text in [
+            "我鎮共處理群眾投訴967宗,協議涉及金額1140余萬元。軟體程式設計,滑鼠",
+            "鄉鎮人民政府依法行政,開展「法治政府」建設(2024年),行政覆議案件12件",
+        ] {
+            assert_eq!(chain.convert(text), opencc.convert(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn glosses_are_removed_like_the_whole_text_regex_does() {
+        for text in [
+            "鎮(zhèn)以習(xí)近平 (ab)甲 (gù wèn)乙(Ab)(cd)丙\n(ef)丁 (x1)戊((gh)",
+            "(a)甲(b)",
+            "法律顧問\n(gù wèn)",
+        ] {
+            let whole = PINYIN_GLOSS.replace_all(text, "$1");
+            assert_eq!(remove_glosses(text), whole, "{text}");
+        }
     }
 
     #[test]
