@@ -11,7 +11,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use encoding_rs::Encoding;
 use globset::{Glob, GlobMatcher};
 use regex::{Regex, RegexSet};
@@ -463,7 +463,13 @@ fn automaton(words: &[String], kind: MatchKind) -> Option<AhoCorasick> {
     if words.is_empty() {
         return None;
     }
-    AhoCorasickBuilder::new().match_kind(kind).build(words).ok()
+    // A DFA: these vocabularies are a few hundred words, so it stays small, and it scans every
+    // report's whole text (same matches as the default NFA, fewer instructions per byte).
+    AhoCorasickBuilder::new()
+        .match_kind(kind)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(words)
+        .ok()
 }
 
 fn marks(list: &[Spanned<Vec<String>>], key: &str, p: &mut Problems) -> Vec<(char, char)> {

@@ -283,7 +283,17 @@ pub fn fold_char(c: char) -> Option<char> {
 pub fn fold_width(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut prev_cr = false;
-    for c in text.chars() {
+    let mut copied = 0; // bytes of `text` already in `out`
+    for (i, c) in text.char_indices() {
+        // Printable ASCII and U+3001..U+FEFE (CJK, kana, Han, Hangul...) fold to themselves
+        // and are not CR: copy them in runs.
+        let u = c as u32;
+        if (0x20..0x7F).contains(&u) || (0x3001..0xFEFF).contains(&u) {
+            prev_cr = false;
+            continue;
+        }
+        out.push_str(&text[copied..i]);
+        copied = i + c.len_utf8();
         if c == '\n' && prev_cr {
             prev_cr = false;
             continue;
@@ -293,6 +303,7 @@ pub fn fold_width(text: &str) -> String {
             out.push(f);
         }
     }
+    out.push_str(&text[copied..]);
     out
 }
 

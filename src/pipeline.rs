@@ -298,7 +298,7 @@ impl Engine {
         let c = &self.config;
         let meta_text = c.metadata.read(&normalized);
         let text = TextIndex::new(normalized.body);
-        let layout = c.structure.layout(&text.chars);
+        let layout = c.structure.layout_text(text.as_str(), &text.chars);
         clock.charge(3);
         let extraction = c.lexicon.extract(&text);
         clock.charge(4);

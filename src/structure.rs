@@ -38,30 +38,34 @@ const MAX_HEADING_CHARS: usize = 60;
 
 impl StructureRules {
     pub fn layout(&self, chars: &[char]) -> Layout {
+        let text: String = chars.iter().collect();
+        self.layout_text(&text, chars)
+    }
+
+    /// [`StructureRules::layout`] of a text already held both as a string and as characters
+    /// (`text` must be `chars` collected): lines are matched against the heading patterns as
+    /// slices of `text` instead of a new string each.
+    pub fn layout_text(&self, text: &str, chars: &[char]) -> Layout {
         let mut layout = Layout::default();
         let mut path: Vec<(usize, String)> = Vec::new();
+        let ends = CharSet::new(&self.sentence_ends);
         let mut line_start = 0;
-        for (i, c) in chars
-            .iter()
-            .copied()
-            .enumerate()
-            .chain([(chars.len(), '\n')])
-        {
-            if c != '\n' {
-                continue;
-            }
+        for line in text.split('\n') {
+            let end = chars[line_start..]
+                .iter()
+                .position(|&c| c == '\n')
+                .map_or(chars.len(), |k| line_start + k);
             let span = Span {
                 start: line_start,
-                end: i,
+                end,
             };
-            line_start = i + 1;
+            line_start = end + 1;
             if span.start == span.end {
                 continue;
             }
             layout.lines.push(span);
-            let line: String = chars[span.start..span.end].iter().collect();
-            if let Some(level) = self.headings.iter().position(|re| re.is_match(&line)) {
-                let name = self.heading_name(&line);
+            if let Some(level) = self.headings.iter().position(|re| re.is_match(line)) {
+                let name = self.heading_name(line);
                 path.retain(|(l, _)| *l < level);
                 path.push((level, name));
                 let joined = path
@@ -71,7 +75,7 @@ impl StructureRules {
                     .join(" > ");
                 layout.sections.push((span.start, joined));
             }
-            self.split_sentences(chars, span, &mut layout.sentences);
+            split_sentences(&ends, chars, span, &mut layout.sentences);
         }
         layout
     }
@@ -82,22 +86,6 @@ impl StructureRules {
             .find(|(_, c)| self.sentence_ends.contains(c))
             .map_or(line.len(), |(i, _)| i);
         line[..cut].chars().take(MAX_HEADING_CHARS).collect()
-    }
-
-    fn split_sentences(&self, chars: &[char], line: Span, out: &mut Vec<Span>) {
-        let mut start = line.start;
-        for (i, c) in chars.iter().enumerate().take(line.end).skip(line.start) {
-            if self.sentence_ends.contains(c) {
-                out.push(Span { start, end: i + 1 });
-                start = i + 1;
-            }
-        }
-        if start < line.end {
-            out.push(Span {
-                start,
-                end: line.end,
-            });
-        }
     }
 
     /// The clause around `span` inside `sentence`: from after the last clause end before it to
@@ -111,6 +99,41 @@ impl StructureRules {
             .find(|&i| self.clause_ends.contains(&chars[i]))
             .unwrap_or(sentence.end);
         Span { start, end }
+    }
+}
+
+/// A small set of characters with a quick rejection: a 64-bit mask of the characters' low six
+/// bits rules most characters out before the list is searched.
+struct CharSet<'a> {
+    chars: &'a [char],
+    mask: u64,
+}
+
+impl<'a> CharSet<'a> {
+    fn new(chars: &'a [char]) -> CharSet<'a> {
+        let mask = chars.iter().fold(0u64, |m, &c| m | 1 << (c as u32 % 64));
+        CharSet { chars, mask }
+    }
+
+    fn contains(&self, c: char) -> bool {
+        self.mask & (1 << (c as u32 % 64)) != 0 && self.chars.contains(&c)
+    }
+}
+
+fn split_sentences(ends: &CharSet, chars: &[char], line: Span, out: &mut Vec<Span>) {
+    let mut start = line.start;
+    for (i, &c) in chars[line.start..line.end].iter().enumerate() {
+        if ends.contains(c) {
+            let i = line.start + i;
+            out.push(Span { start, end: i + 1 });
+            start = i + 1;
+        }
+    }
+    if start < line.end {
+        out.push(Span {
+            start,
+            end: line.end,
+        });
     }
 }
 

@@ -12,13 +12,15 @@ pub struct TextIndex {
 impl TextIndex {
     pub fn new(text: String) -> TextIndex {
         let chars: Vec<char> = text.chars().collect();
-        let mut byte_to_char = vec![0u32; text.len() + 1];
-        for (ci, (bi, c)) in text.char_indices().enumerate() {
-            for slot in &mut byte_to_char[bi..bi + c.len_utf8()] {
-                *slot = ci as u32;
-            }
-        }
-        byte_to_char[text.len()] = chars.len() as u32;
+        // Every byte maps to the number of characters that start before or at it, minus one:
+        // a character starts at each byte that is not a UTF-8 continuation byte (10xxxxxx).
+        let mut byte_to_char = Vec::with_capacity(text.len() + 1);
+        let mut starts = 0u32;
+        byte_to_char.extend(text.bytes().map(|b| {
+            starts += u32::from((b as i8) >= -0x40);
+            starts.wrapping_sub(1)
+        }));
+        byte_to_char.push(chars.len() as u32);
         TextIndex {
             text,
             chars,
