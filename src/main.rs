@@ -270,7 +270,7 @@ fn cmd_check(config: Option<PathBuf>) -> Result<Exit, Exit> {
     }
 }
 
-/// `fazhi run` options for nightly and distributed runs (docs/nightly.md).
+/// `fazhi run` options for nightly and distributed runs (README, "Running nightly").
 #[derive(clap::Args)]
 struct NightlyArgs {
     /// Recompute every input, even those unchanged since the previous run into OUTPUT.
