@@ -131,8 +131,8 @@ impl Catalogue {
         rules: &StructureRules,
         mentions: &[Mention],
     ) -> Vec<Verdict> {
-        let hits = self.hits(text);
         let chars = &text.chars;
+        let mut hits: Option<(Span, Vec<Hit>)> = None; // of the last sentence asked for
         let mut verdicts: Vec<Verdict> = Vec::with_capacity(mentions.len());
         for (k, m) in mentions.iter().enumerate() {
             let Some(sentence) = layout.sentence_at(m.number_start) else {
@@ -147,7 +147,10 @@ impl Catalogue {
                 end: m.unit_end,
             };
             let clause = rules.clause(chars, sentence, span);
-            let in_sentence = sentence_hits(&hits, sentence);
+            if hits.as_ref().is_none_or(|(s, _)| *s != sentence) {
+                hits = Some((sentence, self.hits(text, sentence)));
+            }
+            let in_sentence = hits.as_ref().map_or(&[][..], |(_, h)| h.as_slice());
             let mut verdict = self.score(m, clause, in_sentence);
             // Same sentence, earlier mention: the one a 共计 clause sums up, or a total.
             let previous = (0..k)
@@ -259,9 +262,10 @@ impl Catalogue {
                 && (ind.context.is_empty() || has_context[i])
         };
         let pick = |table: &[Option<(i64, usize)>]| {
+            // Indicators with a signal first: eligibility hashes the unit.
             (0..n)
-                .filter(|&i| eligible(i))
                 .filter_map(|i| table[i].map(|(s, p)| (s, i, p)))
+                .filter(|&(_, i, _)| eligible(i))
                 .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
         };
         // A real signal anywhere in the clause, even for an ineligible indicator, silences weak ones.
@@ -288,19 +292,26 @@ impl Catalogue {
         }
     }
 
-    /// Every catalogue word in the body, overlapping, in character offsets, sorted by start.
-    fn hits(&self, text: &TextIndex) -> Vec<Hit> {
+    /// Every catalogue word that starts in `sentence`, overlapping, in character offsets,
+    /// sorted by start. An overlapping search reports every occurrence, and one that starts in
+    /// the sentence ends within `max_pattern_len` characters of its end, so searching the
+    /// sentence and that much after it finds what a search of the whole body finds there.
+    fn hits(&self, text: &TextIndex, sentence: Span) -> Vec<Hit> {
         let Some(ac) = &self.automaton else {
             return Vec::new();
         };
+        let from = text.byte_of(sentence.start);
+        let to = text.byte_of(sentence.end + ac.max_pattern_len());
         let mut hits: Vec<Hit> = ac
-            .find_overlapping_iter(text.as_str())
+            .find_overlapping_iter(&text.as_str()[from..to])
             .map(|m| Hit {
-                start: text.char_at(m.start()),
-                end: text.char_at(m.end()),
+                start: text.char_at(from + m.start()),
+                end: text.char_at(from + m.end()),
                 pattern: m.pattern().as_usize(),
             })
+            .filter(|h| h.start < sentence.end)
             .collect();
+        // Words are distinct, so (start, end) names one hit and the order is total.
         hits.sort_by_key(|h| (h.start, h.end));
         hits
     }
@@ -314,10 +325,4 @@ fn best_pattern(
 ) -> Option<usize> {
     let table = if kind == "signal" { strong } else { weak };
     table[i].map(|(_, p)| p)
-}
-
-fn sentence_hits(hits: &[Hit], sentence: Span) -> &[Hit] {
-    let from = hits.partition_point(|h| h.start < sentence.start);
-    let to = hits.partition_point(|h| h.start < sentence.end);
-    &hits[from..to]
 }

@@ -102,7 +102,6 @@ impl Lexicon {
     pub fn extract(&self, text: &TextIndex) -> Extraction {
         let chars = &text.chars;
         let blocked = self.blocked(text);
-        let numeral_word = self.numeral_word_cover(text);
         let mut out = Extraction::default();
         let mut i = 0;
         while i < chars.len() {
@@ -128,7 +127,7 @@ impl Lexicon {
                     }
                 }
             } else {
-                match self.chinese(chars, i, &numeral_word) {
+                match self.chinese(chars, i) {
                     Some(n) => n,
                     None => {
                         i += 1;
@@ -194,7 +193,7 @@ impl Lexicon {
     }
 
     /// A Chinese numeral (or `百分之…`) at `i`, unless it is part of a word (`统一`, `万家`).
-    fn chinese(&self, chars: &[char], i: usize, numeral_word: &[bool]) -> Option<Number> {
+    fn chinese(&self, chars: &[char], i: usize) -> Option<Number> {
         if chars[i..].starts_with(&['百', '分', '之']) {
             let j = i + 3;
             let inner = if chars.get(j).is_some_and(|c| c.is_ascii_digit()) {
@@ -219,7 +218,7 @@ impl Lexicon {
                 ..inner
             });
         }
-        if numeral_word[i] {
+        if self.in_numeral_word(chars, i) {
             return None;
         }
         let end = run_end(chars, i);
@@ -287,7 +286,7 @@ impl Lexicon {
                 if let Some(noun) = self
                     .nouns_after_ge
                     .iter()
-                    .find(|w| chars[j..].starts_with(w))
+                    .find(|w| starts(&chars[j..], w))
                 {
                     j += noun.len();
                     u = noun.iter().collect();
@@ -308,7 +307,7 @@ impl Lexicon {
         if let Some((len, q)) = self
             .hedges_after
             .iter()
-            .find(|(w, _)| chars[j..].starts_with(w))
+            .find(|(w, _)| starts(&chars[j..], w))
             .map(|(w, q)| (w.len(), *q))
         {
             qualifiers.push(q);
@@ -358,7 +357,7 @@ impl Lexicon {
     fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &String)> {
         self.units
             .iter()
-            .find(|(w, _)| chars[j.min(chars.len())..].starts_with(w))
+            .find(|(w, _)| starts(&chars[j.min(chars.len())..], w))
             .map(|(w, u)| (w.len(), u))
     }
 
@@ -367,7 +366,7 @@ impl Lexicon {
         let trimmed = before.len() - before.iter().rev().take_while(|c| **c == ' ').count();
         self.ordinal_prefixes
             .iter()
-            .any(|p| chars[..trimmed].ends_with(p))
+            .any(|p| ends(&chars[..trimmed], p))
     }
 
     /// A hedge written before the number: `约900件`, or over a `…的` phrase: `不足公职人员的70%`.
@@ -377,10 +376,10 @@ impl Lexicon {
             p -= 1;
         }
         let before = &chars[..p];
-        if self.not_hedges.iter().any(|w| before.ends_with(w)) {
+        if self.not_hedges.iter().any(|w| ends(before, w)) {
             return None;
         }
-        if let Some((w, q)) = self.hedges_before.iter().find(|(w, _)| before.ends_with(w)) {
+        if let Some((w, q)) = self.hedges_before.iter().find(|(w, _)| ends(before, w)) {
             return Some((p - w.len(), *q));
         }
         if before.last() != Some(&'的') {
@@ -394,7 +393,7 @@ impl Lexicon {
             if let Some(w) = self
                 .reach_over_de
                 .iter()
-                .find(|w| chars[k..p].starts_with(w))
+                .find(|w| starts(&chars[k..p], w))
             {
                 let q = self
                     .hedges_before
@@ -454,16 +453,39 @@ impl Lexicon {
         blocked
     }
 
-    /// Characters covered by a word that merely contains a numeral (`统一`, `万家`).
-    fn numeral_word_cover(&self, text: &TextIndex) -> Vec<bool> {
-        let mut cover = vec![false; text.chars.len()];
-        if let Some(ac) = &self.numeral_words {
-            for m in ac.find_overlapping_iter(text.as_str()) {
-                let (s, e) = (text.char_at(m.start()), text.char_at(m.end()));
-                cover[s..e].iter_mut().for_each(|b| *b = true);
-            }
-        }
-        cover
+    /// Whether character `i` is covered by a word that merely contains a numeral (`统一`,
+    /// `万家`). Any occurrence covering `i` lies within `max_pattern_len` characters of it, and
+    /// an overlapping search reports every occurrence, so searching that window finds exactly
+    /// the occurrences a search of the whole text would find around `i`.
+    fn in_numeral_word(&self, chars: &[char], i: usize) -> bool {
+        let Some(ac) = &self.numeral_words else {
+            return false;
+        };
+        let reach = ac.max_pattern_len(); // bytes, so at least as many characters
+        let lo = i.saturating_sub(reach);
+        let hi = (i + reach).min(chars.len());
+        let window: String = chars[lo..hi].iter().collect();
+        let at = chars[lo..i].iter().map(|c| c.len_utf8()).sum::<usize>(); // byte of `i`
+        ac.find_overlapping_iter(window.as_str())
+            .any(|m| m.start() <= at && at < m.end())
+    }
+}
+
+/// `hay.starts_with(word)`, comparing the first character before calling `memcmp`.
+#[inline]
+fn starts(hay: &[char], word: &[char]) -> bool {
+    match (hay.first(), word.first()) {
+        (Some(h), Some(w)) if h != w => false,
+        _ => hay.starts_with(word),
+    }
+}
+
+/// `hay.ends_with(word)`, comparing the last character before calling `memcmp`.
+#[inline]
+fn ends(hay: &[char], word: &[char]) -> bool {
+    match (hay.last(), word.last()) {
+        (Some(h), Some(w)) if h != w => false,
+        _ => hay.ends_with(word),
     }
 }
 

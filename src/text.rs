@@ -37,6 +37,14 @@ impl TextIndex {
         self.byte_to_char[byte.min(self.text.len())] as usize
     }
 
+    /// The byte offset where character `ci` starts (`text.len()` at or past the end).
+    pub fn byte_of(&self, ci: usize) -> usize {
+        if ci >= self.chars.len() {
+            return self.text.len();
+        }
+        self.byte_to_char.partition_point(|&c| (c as usize) < ci)
+    }
+
     /// Characters `start..end` as a string.
     pub fn slice(&self, start: usize, end: usize) -> String {
         self.chars[start.min(end)..end.min(self.chars.len())]
@@ -62,5 +70,6 @@ mod tests {
         assert_eq!(t.char_at(7), 3);
         assert_eq!(t.char_at(8), 4);
         assert_eq!(t.slice(1, 3), "化解");
+        assert_eq!((0..6).map(|c| t.byte_of(c)).collect::<Vec<_>>(), [0, 1, 4, 7, 8, 8]);
     }
 }
