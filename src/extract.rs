@@ -440,15 +440,11 @@ impl Lexicon {
                 mark(text.char_at(m.start()), text.char_at(m.end()));
             }
         }
-        for &(open, close) in &self.title_marks {
-            for (s, e) in paired(chars, open, close, usize::MAX) {
-                mark(s, e);
-            }
-        }
-        for &(open, close) in &self.quote_marks {
-            for (s, e) in paired(chars, open, close, self.max_quote_chars) {
-                mark(s, e);
-            }
+        let pairs: Vec<(char, char, usize)> = (self.title_marks.iter().map(|&(o, c)| (o, c, usize::MAX)))
+            .chain(self.quote_marks.iter().map(|&(o, c)| (o, c, self.max_quote_chars)))
+            .collect();
+        for (s, e) in paired(chars, &pairs) {
+            mark(s, e);
         }
         blocked
     }
@@ -489,20 +485,33 @@ fn ends(hay: &[char], word: &[char]) -> bool {
     }
 }
 
-/// Spans `[open, close]` of paired marks on one line, at most `max_inner` characters apart.
-fn paired(chars: &[char], open: char, close: char, max_inner: usize) -> Vec<(usize, usize)> {
+/// Spans `[open, close]` of paired marks on one line, at most `max_inner` characters apart, for
+/// each `(open, close, max_inner)` in one pass over the text (each pair on its own, as if
+/// scanned alone). A 64-bit mask of the marks' low bits skips most characters at once.
+fn paired(chars: &[char], pairs: &[(char, char, usize)]) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
-    let mut opened: Option<usize> = None;
+    let mut opened: Vec<Option<usize>> = vec![None; pairs.len()];
+    let bit = |c: char| 1u64 << (c as u32 % 64);
+    let mask = pairs
+        .iter()
+        .fold(bit('\n'), |m, &(o, c, _)| m | bit(o) | bit(c));
     for (i, &c) in chars.iter().enumerate() {
+        if mask & bit(c) == 0 {
+            continue;
+        }
         if c == '\n' {
-            opened = None;
-        } else if let Some(o) = opened.filter(|_| c == close) {
-            if i - o - 1 <= max_inner {
-                spans.push((o, i + 1));
+            opened.iter_mut().for_each(|o| *o = None);
+            continue;
+        }
+        for (&(open, close, max_inner), opened) in pairs.iter().zip(opened.iter_mut()) {
+            if let Some(o) = opened.filter(|_| c == close) {
+                if i - o - 1 <= max_inner {
+                    spans.push((o, i + 1));
+                }
+                *opened = None;
+            } else if c == open {
+                *opened = Some(i);
             }
-            opened = None;
-        } else if c == open {
-            opened = Some(i);
         }
     }
     spans

@@ -317,6 +317,39 @@ pub fn canonical_word(word: &str) -> String {
 pub struct Normalizer {
     debris_lines: RegexSet,
     debris_spans: Option<Regex>,
+    /// `debris_spans` has no anchor or word boundary, so a text without a match anywhere has
+    /// none in any of its lines either.
+    spans_unanchored: bool,
+}
+
+/// Whether a regex pattern surely has no assertion (`^`, `$`, `\b`, `\B`, `\A`, `\z`, `\<`,
+/// `\>`) outside character classes. Conservative: anything unclear counts as an assertion.
+fn without_assertions(pattern: &str) -> bool {
+    let mut chars = pattern.chars().peekable();
+    let mut depth = 0usize; // nesting of character classes
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('b' | 'B' | 'A' | 'z' | '<' | '>') if depth == 0 => return false,
+                Some(_) => {}
+                None => return false,
+            },
+            '[' => {
+                depth += 1;
+                // `]` first in a class (after an optional `^`) is a literal.
+                if chars.peek() == Some(&'^') {
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    chars.next();
+                }
+            }
+            ']' if depth > 0 => depth -= 1,
+            '^' | '$' if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    depth == 0
 }
 
 static PINYIN_GLOSS: LazyLock<Regex> = LazyLock::new(|| {
@@ -380,9 +413,13 @@ fn remove_glosses(text: &str) -> String {
 impl Normalizer {
     pub fn new(debris_lines: RegexSet, debris_spans: Option<Regex>) -> Normalizer {
         LazyLock::force(&SIMPLIFIER);
+        let spans_unanchored = debris_spans
+            .as_ref()
+            .is_some_and(|re| without_assertions(re.as_str()));
         Normalizer {
             debris_lines,
             debris_spans,
+            spans_unanchored,
         }
     }
 
@@ -396,10 +433,16 @@ impl Normalizer {
         };
         let mut body = String::with_capacity(glossless.len());
         let mut chrome = Vec::new();
+        let spans = self
+            .debris_spans
+            .as_ref()
+            .filter(|re| !self.spans_unanchored || re.is_match(&glossless));
         for line in glossless.lines() {
-            let line = match &self.debris_spans {
-                Some(spans) if spans.is_match(line) => spans.replace_all(line, "").into_owned(),
-                _ => line.to_owned(),
+            let line = match spans {
+                Some(spans) if spans.is_match(line) => {
+                    std::borrow::Cow::Owned(spans.replace_all(line, "").into_owned())
+                }
+                _ => std::borrow::Cow::Borrowed(line),
             };
             let line = line.trim();
             if line.is_empty() {
@@ -497,6 +540,16 @@ mod tests {
         ] {
             let whole = PINYIN_GLOSS.replace_all(text, "$1");
             assert_eq!(remove_glosses(text), whole, "{text}");
+        }
+    }
+
+    #[test]
+    fn assertions_are_found_outside_classes_only() {
+        for p in [r"\[bookmark:[^\]]*\]", r"(?:\[[0-9a-zA-Z_]+\])|(?:a[]^$]b)", r"\$\^"] {
+            assert!(without_assertions(p), "{p}");
+        }
+        for p in [r"^a", r"a$", r"\ba", r"[^a]$", r"[]]^", r"\Aa", r"(?m)x|^y", r"\"] {
+            assert!(!without_assertions(p), "{p}");
         }
     }
 
