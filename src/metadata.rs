@@ -97,8 +97,8 @@ impl MetadataRules {
     fn year(&self, title: Option<&str>, lines: &[&str]) -> Option<i16> {
         let mut votes: Vec<(i16, u32, usize)> = Vec::new(); // (year, weight, first seen)
         let mut order = 0;
-        let mut vote = |text: &str, weight: u32, votes: &mut Vec<(i16, u32, usize)>| {
-            for (year, at) in years_in(text) {
+        let mut vote = |years: Vec<(i16, usize)>, weight: u32, votes: &mut Vec<(i16, u32, usize)>| {
+            for (year, at) in years {
                 order += 1;
                 let _ = at;
                 match votes.iter_mut().find(|(y, _, _)| *y == year) {
@@ -108,14 +108,22 @@ impl MetadataRules {
             }
         };
         if let Some(t) = title {
-            vote(t, 100, &mut votes);
+            vote(years_in(t), 100, &mut votes);
         }
         let body_start = lines
             .iter()
             .position(|l| Self::is_paragraph(l))
             .unwrap_or(0);
         for (i, line) in lines.iter().enumerate().skip(body_start) {
+            // Most lines and sentences hold no year: look for one before weighing them.
+            if !may_hold_year(line) {
+                continue;
+            }
             for sentence in line.split_inclusive(['。', ';']) {
+                let years = years_in(sentence);
+                if years.is_empty() {
+                    continue;
+                }
                 let weight = if i == body_start {
                     6
                 } else if sentence.contains("现将") || sentence.contains("如下") {
@@ -125,7 +133,7 @@ impl MetadataRules {
                 } else {
                     1
                 };
-                vote(sentence, weight, &mut votes);
+                vote(years, weight, &mut votes);
             }
         }
         votes
@@ -159,29 +167,47 @@ impl MetadataRules {
     }
 }
 
+/// Whether [`YEAR`] can match in `text`: it needs `19` or `20`, and `年` or `以来`.
+fn may_hold_year(text: &str) -> bool {
+    (text.contains("19") || text.contains("20")) && (text.contains('年') || text.contains("以来"))
+}
+
 /// Years that vote: not inside `《…》`, not the end of a range.
 fn years_in(text: &str) -> Vec<(i16, usize)> {
-    // YEAR starts with a literal 19 or 20: most sentences have neither, skip them cheaply.
-    if !text.contains("19") && !text.contains("20") {
+    // Most sentences cannot hold a year: skip them cheaply.
+    if !may_hold_year(text) {
         return Vec::new();
     }
-    let mut depth = 0i32;
-    let mut outside = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '《' => depth += 1,
-            '》' => depth = (depth - 1).max(0),
-            _ if depth == 0 => outside.push(c),
-            _ => outside.push(' '),
+    let outside: std::borrow::Cow<str> = if text.contains(['《', '》']) {
+        let mut depth = 0i32;
+        let mut outside = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '《' => depth += 1,
+                '》' => depth = (depth - 1).max(0),
+                _ if depth == 0 => outside.push(c),
+                _ => outside.push(' '),
+            }
         }
-    }
-    YEAR.captures_iter(&outside)
-        .filter_map(|c| {
-            let m = c.get(1)?;
-            if RANGE_TAIL.is_match(&outside[..m.start()]) {
+        outside.into()
+    } else {
+        text.into()
+    };
+    // Matches without captures: the year (group 1, `(?:19|20)\d{2}`, four characters) starts
+    // the match unless the match starts with the one character before it (never a digit).
+    YEAR.find_iter(&outside)
+        .filter_map(|m| {
+            let first = m.as_str().chars().next()?;
+            let start = if first == '1' || first == '2' {
+                m.start()
+            } else {
+                m.start() + first.len_utf8()
+            };
+            let year: String = outside[start..].chars().take(4).collect();
+            if RANGE_TAIL.is_match(&outside[..start]) {
                 return None;
             }
-            Some((m.as_str().parse().ok()?, m.start()))
+            Some((year.parse().ok()?, start))
         })
         .collect()
 }

@@ -360,11 +360,13 @@ static PINYIN_GLOSS: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether [`PINYIN_GLOSS`] can match: some `(` is followed by a letter of its class. Most
 /// reports have brackets (`(一)`) but no gloss, and this scan is much cheaper than the regex.
 fn may_have_gloss(text: &str) -> bool {
-    text.match_indices('(').any(|(i, _)| {
-        text[i + 1..].chars().next().is_some_and(|c| {
-            c.is_ascii_alphabetic() || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ".contains(c)
-        })
-    })
+    text.match_indices('(')
+        .any(|(i, _)| text[i + 1..].chars().next().is_some_and(is_gloss_letter))
+}
+
+/// A letter of [`PINYIN_GLOSS`]'s class: a gloss's `(` is followed by one.
+fn is_gloss_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ".contains(c)
 }
 
 /// The longest text [`PINYIN_GLOSS`] can match, in characters: a Han character, a space, `(`,
@@ -381,7 +383,7 @@ fn remove_glosses(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0; // bytes of `text` already in `out` (also: end of the last match)
     for (open, _) in text.match_indices('(') {
-        if open < copied {
+        if open < copied || !text[open + 1..].chars().next().is_some_and(is_gloss_letter) {
             continue;
         }
         let start = text[copied..open]
@@ -395,15 +397,16 @@ fn remove_glosses(text: &str) -> String {
             .nth(GLOSS_MAX_CHARS)
             .map_or(text.len(), |(i, _)| open + i);
         let window = &text[start..end];
-        let Some(caps) = PINYIN_GLOSS.captures(window) else {
+        // No captures needed: group 1 is the match's first character (one `\p{Han}`).
+        let Some(m) = PINYIN_GLOSS.find(window) else {
             continue;
         };
-        let m = caps.get(0).expect("group 0 is the match");
         if start + m.start() > open {
             continue; // a later `(` in the window; it gets its own window
         }
+        let han = m.as_str().chars().next().map_or(0, char::len_utf8);
         out.push_str(&text[copied..start + m.start()]);
-        out.push_str(caps.get(1).map_or("", |g| g.as_str()));
+        out.push_str(&m.as_str()[..han]);
         copied = start + m.end();
     }
     out.push_str(&text[copied..]);
