@@ -609,6 +609,8 @@ impl Gazetteer {
 
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .prefilter(false)
+            .dense_depth(4)
             .build(&patterns)
             .ok();
         Gazetteer {

@@ -47,9 +47,9 @@ impl TextIndex {
 
     /// Characters `start..end` as a string.
     pub fn slice(&self, start: usize, end: usize) -> String {
-        self.chars[start.min(end)..end.min(self.chars.len())]
-            .iter()
-            .collect()
+        let end = end.min(self.chars.len());
+        let start = start.min(end);
+        self.text[self.byte_of(start)..self.byte_of(end)].to_owned()
     }
 
     pub fn into_string(self) -> String {
