@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn mentions_are_bracketed_in_plain_text() {
         let text = "办理案件120余次，培训3场。";
-        let ms = [mention(0, 4, 8, Some("a")), mention(1, 11, 13, None)];
+        let ms = [mention(0, 4, 9, Some("a")), mention(1, 12, 14, None)];
         assert_eq!(
             marked_text(text, &ms, false),
             "办理案件[120余次]#0，培训[3场]#1。"
