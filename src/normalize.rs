@@ -237,12 +237,41 @@ impl Simplifier {
                 .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
+    /// Whether some character of `text` is one OpenCC changes on its own. When no such
+    /// character lies below U+0800 (the usual case: they are ideographs), only three-byte
+    /// characters are decoded, from their bytes.
+    fn has_traditional(&self, text: &str) -> bool {
+        if self.changes.iter().take(0x800 / 64).any(|&w| w != 0) {
+            return text.chars().any(|c| self.is_traditional(c));
+        }
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match b {
+                0x00..=0xDF => i += if b < 0x80 { 1 } else { 2 },
+                0xE0..=0xEF => {
+                    let c = (u32::from(b & 0x0F) << 12)
+                        | (u32::from(bytes[i + 1] & 0x3F) << 6)
+                        | u32::from(bytes[i + 2] & 0x3F);
+                    let w = self.changes.get(c as usize / 64).copied().unwrap_or(0);
+                    if w & (1 << (c % 64)) != 0 {
+                        return true;
+                    }
+                    i += 3;
+                }
+                _ => i += 4, // beyond the BMP: never in the bitmap
+            }
+        }
+        false
+    }
+
     /// The text in Simplified characters, and how many characters changed.
     fn simplify(&self, text: String) -> (String, usize) {
         let Some(opencc) = &self.opencc else {
             return (text, 0);
         };
-        if !text.chars().any(|c| self.is_traditional(c)) {
+        if !self.has_traditional(&text) {
             return (text, 0);
         }
         let converted = match &self.chain {
@@ -281,19 +310,44 @@ pub fn fold_char(c: char) -> Option<char> {
 
 /// Full-width folding over a whole string (see [`fold_char`]); CRLF becomes one LF.
 pub fn fold_width(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut prev_cr = false;
     let mut copied = 0; // bytes of `text` already in `out`
-    for (i, c) in text.char_indices() {
-        // Printable ASCII and U+3001..U+FEFE (CJK, kana, Han, Hangul...) fold to themselves
-        // and are not CR: copy them in runs.
+    let mut i = 0;
+    while i < bytes.len() {
+        // Characters that fold to themselves and are not CR are copied in runs; the lead byte
+        // tells the length and whether a character needs a look: an ASCII control, or a lead
+        // of 0xC2 (U+0080..U+00BF), 0xE2 (U+2000..U+2FFF), 0xE3 0x80 0x80 (U+3000) or 0xEF
+        // (U+F000..U+FFFF).
+        let b = bytes[i];
+        let (special, len) = match b {
+            0x00..=0x1F | 0x7F => (true, 1),
+            0x20..=0x7E => (false, 1),
+            0x80..=0xDF => (b == 0xC2, 2),
+            0xE0..=0xEF => (
+                b == 0xE2
+                    || b == 0xEF
+                    || (b == 0xE3 && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x80),
+                3,
+            ),
+            _ => (false, 4),
+        };
+        if !special {
+            prev_cr = false;
+            i += len;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("i is a char boundary");
         let u = c as u32;
         if (0x20..0x7F).contains(&u) || (0x3001..0xFEFF).contains(&u) {
             prev_cr = false;
+            i += len;
             continue;
         }
         out.push_str(&text[copied..i]);
-        copied = i + c.len_utf8();
+        i += len;
+        copied = i;
         if c == '\n' && prev_cr {
             prev_cr = false;
             continue;
