@@ -283,11 +283,7 @@ impl Lexicon {
             j += len;
             let mut u = canonical.clone();
             if u == "个" {
-                if let Some(noun) = self
-                    .nouns_after_ge
-                    .iter()
-                    .find(|w| starts(&chars[j..], w))
-                {
+                if let Some(noun) = self.nouns_after_ge.iter().find(|w| starts(&chars[j..], w)) {
                     j += noun.len();
                     u = noun.iter().collect();
                 }
@@ -390,11 +386,7 @@ impl Lexicon {
             if self.clause_ends.contains(&chars[k]) {
                 return None;
             }
-            if let Some(w) = self
-                .reach_over_de
-                .iter()
-                .find(|w| starts(&chars[k..p], w))
-            {
+            if let Some(w) = self.reach_over_de.iter().find(|w| starts(&chars[k..p], w)) {
                 let q = self
                     .hedges_before
                     .iter()
@@ -440,9 +432,14 @@ impl Lexicon {
                 mark(text.char_at(m.start()), text.char_at(m.end()));
             }
         }
-        let pairs: Vec<(char, char, usize)> = (self.title_marks.iter().map(|&(o, c)| (o, c, usize::MAX)))
-            .chain(self.quote_marks.iter().map(|&(o, c)| (o, c, self.max_quote_chars)))
-            .collect();
+        let pairs: Vec<(char, char, usize)> =
+            (self.title_marks.iter().map(|&(o, c)| (o, c, usize::MAX)))
+                .chain(
+                    self.quote_marks
+                        .iter()
+                        .map(|&(o, c)| (o, c, self.max_quote_chars)),
+                )
+                .collect();
         for (s, e) in paired(chars, &pairs) {
             mark(s, e);
         }

@@ -97,16 +97,17 @@ impl MetadataRules {
     fn year(&self, title: Option<&str>, lines: &[&str]) -> Option<i16> {
         let mut votes: Vec<(i16, u32, usize)> = Vec::new(); // (year, weight, first seen)
         let mut order = 0;
-        let mut vote = |years: Vec<(i16, usize)>, weight: u32, votes: &mut Vec<(i16, u32, usize)>| {
-            for (year, at) in years {
-                order += 1;
-                let _ = at;
-                match votes.iter_mut().find(|(y, _, _)| *y == year) {
-                    Some(v) => v.1 += weight,
-                    None => votes.push((year, weight, order)),
+        let mut vote =
+            |years: Vec<(i16, usize)>, weight: u32, votes: &mut Vec<(i16, u32, usize)>| {
+                for (year, at) in years {
+                    order += 1;
+                    let _ = at;
+                    match votes.iter_mut().find(|(y, _, _)| *y == year) {
+                        Some(v) => v.1 += weight,
+                        None => votes.push((year, weight, order)),
+                    }
                 }
-            }
-        };
+            };
         if let Some(t) = title {
             vote(years_in(t), 100, &mut votes);
         }

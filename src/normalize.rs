@@ -212,7 +212,7 @@ impl Simplifier {
             let mut keys = String::new();
             for dict in TW2SP_DICTS.iter().flat_map(|g| g.iter()) {
                 for key in dict.lines().filter_map(|l| l.split('\t').next()) {
-                    keys.push_str("在");
+                    keys.push('在');
                     keys.push_str(key);
                     keys.push_str("中,");
                     keys.push_str(key);
@@ -602,10 +602,23 @@ mod tests {
 
     #[test]
     fn assertions_are_found_outside_classes_only() {
-        for p in [r"\[bookmark:[^\]]*\]", r"(?:\[[0-9a-zA-Z_]+\])|(?:a[]^$]b)", r"\$\^"] {
+        for p in [
+            r"\[bookmark:[^\]]*\]",
+            r"(?:\[[0-9a-zA-Z_]+\])|(?:a[]^$]b)",
+            r"\$\^",
+        ] {
             assert!(without_assertions(p), "{p}");
         }
-        for p in [r"^a", r"a$", r"\ba", r"[^a]$", r"[]]^", r"\Aa", r"(?m)x|^y", r"\"] {
+        for p in [
+            r"^a",
+            r"a$",
+            r"\ba",
+            r"[^a]$",
+            r"[]]^",
+            r"\Aa",
+            r"(?m)x|^y",
+            r"\",
+        ] {
             assert!(!without_assertions(p), "{p}");
         }
     }

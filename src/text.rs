@@ -70,6 +70,9 @@ mod tests {
         assert_eq!(t.char_at(7), 3);
         assert_eq!(t.char_at(8), 4);
         assert_eq!(t.slice(1, 3), "化解");
-        assert_eq!((0..6).map(|c| t.byte_of(c)).collect::<Vec<_>>(), [0, 1, 4, 7, 8, 8]);
+        assert_eq!(
+            (0..6).map(|c| t.byte_of(c)).collect::<Vec<_>>(),
+            [0, 1, 4, 7, 8, 8]
+        );
     }
 }
