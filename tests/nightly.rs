@@ -236,7 +236,7 @@ fn mutate(input: &Path, n: usize, percent: usize, variant: u64) -> (usize, usize
 }
 
 #[test]
-fn an_incremental_rerun_costs_what_changed_and_equals_a_fresh_run() {
+fn an_incremental_rerun_processes_only_what_changed_and_equals_a_fresh_run() {
     if skip_without_python() {
         return;
     }
@@ -265,12 +265,9 @@ fn an_incremental_rerun_costs_what_changed_and_equals_a_fresh_run() {
             "{name} differs from a fresh run's"
         );
     }
-    if !cfg!(debug_assertions) {
-        assert!(
-            rerun.as_secs_f64() <= 0.25 * full.as_secs_f64(),
-            "rerun {rerun:?} > 25% of the full run {full:?}"
-        );
-    }
+    // Only the changed and added inputs went through the pipeline (the counts above). How long
+    // the rerun takes is a benchmark figure, printed above, not a test: wall time on a shared
+    // CI machine is no assertion (DEVELOPERS.md).
     // A config change recomputes everything; so does --full.
     run_ok(&input, &out, &["--full"]);
     assert_eq!(manifest(&out)["incremental"]["reason"], "--full");
