@@ -58,7 +58,9 @@ static RANGE_TAIL: LazyLock<Regex> =
 impl MetadataRules {
     pub fn read(&self, text: &NormalizedText) -> TextMeta {
         let lines: Vec<&str> = text.body.lines().collect();
-        let title = self.title(&lines);
+        let title = self
+            .title(&lines)
+            .or_else(|| text.page_title.as_deref().and_then(|t| self.page_title(t)));
         TextMeta {
             year: self.year(title.as_deref(), &lines),
             published: self.published(text, &lines),
@@ -92,6 +94,22 @@ impl MetadataRules {
             }
         }
         None
+    }
+
+    /// A web page's heading as the title, when the article has none: the part before a site
+    /// name (`…年度报告_某县人民政府`), if it reads as a report title.
+    fn page_title(&self, heading: &str) -> Option<String> {
+        let cut = heading
+            .split(['_', '|', '—', '–'])
+            .next()
+            .unwrap_or(heading)
+            .split(" - ")
+            .next()
+            .unwrap_or(heading)
+            .trim();
+        let has = |words: &[String]| words.iter().any(|w| cut.contains(w.as_str()));
+        (has(&self.title_words) && has(&self.title_topics) && !Self::is_paragraph(cut))
+            .then(|| cut.to_owned())
     }
 
     fn year(&self, title: Option<&str>, lines: &[&str]) -> Option<i16> {
@@ -239,7 +257,7 @@ mod tests {
         rules().read(&NormalizedText {
             body: body.to_owned(),
             chrome: chrome.iter().map(|s| s.to_string()).collect(),
-            simplified_chars: 0,
+            ..NormalizedText::default()
         })
     }
 
@@ -279,6 +297,24 @@ mod tests {
     fn ranges_do_not_vote() {
         let m = read("2019年,我县落实(2015-2020年)纲要,2020年到期。", &[]);
         assert_eq!(m.year, Some(2019));
+    }
+
+    #[test]
+    fn a_web_page_heading_is_the_title_when_the_article_has_none() {
+        let text = NormalizedText {
+            body: "2022年,我县深入推进法治政府建设。".to_owned(),
+            page_title: Some("某县2022年法治政府建设年度报告_某县人民政府".to_owned()),
+            ..NormalizedText::default()
+        };
+        assert_eq!(
+            rules().read(&text).title.as_deref(),
+            Some("某县2022年法治政府建设年度报告")
+        );
+        let chrome_only = NormalizedText {
+            page_title: Some("某县人民政府门户网站".to_owned()),
+            ..text
+        };
+        assert_eq!(rules().read(&chrome_only).title, None);
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub struct NormalizedText {
     pub chrome: Vec<String>,
     /// How many characters the Traditional→Simplified step changed.
     pub simplified_chars: usize,
+    /// A web page's own heading (`<title>` or `<h1>`), normalized, when the article element
+    /// left it out: a candidate title for the metadata stage.
+    pub page_title: Option<String>,
 }
 
 /// Traditional→Simplified converter plus the set of characters it changes, built once.
@@ -518,6 +521,7 @@ impl Normalizer {
             body,
             chrome,
             simplified_chars,
+            page_title: None,
         }
     }
 }

@@ -208,17 +208,18 @@ impl Engine {
                 Err(DecodeFailure::Undecodable(why)) => return failed(Status::Undecodable, why),
             }
         };
-        let (body_text, page_chrome) = if is_html_path(rel_path) || html::looks_like_html(&raw_text)
-        {
-            let page = self.config.html.extract(&raw_text);
-            (page.body, page.chrome)
-        } else {
-            (raw_text, String::new())
-        };
+        let (body_text, page_chrome, page_title) =
+            if is_html_path(rel_path) || html::looks_like_html(&raw_text) {
+                let page = self.config.html.extract(&raw_text);
+                (page.body, page.chrome, page.title)
+            } else {
+                (raw_text, String::new(), None)
+            };
         clock.charge(1);
 
         // normalize
         let mut normalized = self.config.normalizer.normalize(&body_text);
+        normalized.page_title = page_title.map(|t| self.config.normalizer.normalize(&t).body);
         if !page_chrome.is_empty() {
             let chrome = self.config.normalizer.normalize(&page_chrome);
             normalized
