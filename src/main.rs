@@ -250,10 +250,10 @@ fn cmd_check(config: Option<PathBuf>) -> Result<Exit, Exit> {
             units.sort_unstable();
             writeln!(
                 out,
-                "{:<34} {:<12} {:<22} {}",
+                "{:<34} {:<12} {} {}",
                 ind.id,
                 ind.category,
-                units.join(","),
+                pad_to_columns(&units.join(","), 22),
                 ind.signals.join("、")
             )?;
         }
@@ -283,4 +283,10 @@ struct NightlyArgs {
     /// S3 endpoint for `--output s3://bucket/prefix` (default: $AWS_ENDPOINT_URL).
     #[arg(long, value_name = "URL")]
     s3_endpoint: Option<String>,
+}
+
+/// `s` padded with spaces to `width` terminal columns (a CJK character takes two).
+fn pad_to_columns(s: &str, width: usize) -> String {
+    let columns: usize = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(columns)))
 }
