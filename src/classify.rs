@@ -277,13 +277,9 @@ impl Catalogue {
                 .map(|c| (c, "weak signal"))
         });
         match chosen {
-            Some(((_, i, _), kind)) => Verdict {
+            Some(((_, i, pattern), kind)) => Verdict {
                 indicator: Some(i),
-                rule: format!(
-                    "{kind} {}",
-                    best_pattern(&best_strong, &best_weak, i, kind)
-                        .map_or("", |p| self.words[p].as_str())
-                ),
+                rule: format!("{kind} {}", self.words[pattern]),
             },
             None => Verdict {
                 indicator: None,
@@ -315,14 +311,4 @@ impl Catalogue {
         hits.sort_by_key(|h| (h.start, h.end));
         hits
     }
-}
-
-fn best_pattern(
-    strong: &[Option<(i64, usize)>],
-    weak: &[Option<(i64, usize)>],
-    i: usize,
-    kind: &str,
-) -> Option<usize> {
-    let table = if kind == "signal" { strong } else { weak };
-    table[i].map(|(_, p)| p)
 }

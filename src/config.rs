@@ -172,6 +172,8 @@ struct WireMetadata {
     title_words: Vec<S>,
     title_topics: Vec<S>,
     issuer_suffixes: Vec<S>,
+    #[serde(default)]
+    intro_words: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -749,6 +751,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
             title_words: words(&m.title_words),
             title_topics: words(&m.title_topics),
             issuer_suffixes: words(&m.issuer_suffixes),
+            intro_words: words(&m.intro_words),
         }),
         Err(e) => {
             p.add(0..0, "metadata.published_labels", e.to_string());

@@ -25,6 +25,8 @@ pub struct MetadataRules {
     pub title_words: Vec<String>,
     pub title_topics: Vec<String>,
     pub issuer_suffixes: Vec<String>,
+    /// Words of the sentence that introduces the report (`现将…报告如下`): its year votes most.
+    pub intro_words: Vec<String>,
 }
 
 /// What the text says about itself, before placing it.
@@ -145,7 +147,11 @@ impl MetadataRules {
                 }
                 let weight = if i == body_start {
                     6
-                } else if sentence.contains("现将") || sentence.contains("如下") {
+                } else if self
+                    .intro_words
+                    .iter()
+                    .any(|w| sentence.contains(w.as_str()))
+                {
                     8
                 } else if i < body_start + 3 {
                     2
@@ -250,6 +256,7 @@ mod tests {
             title_words: words(&["报告", "情况"]),
             title_topics: words(&["法治"]),
             issuer_suffixes: words(&["人民政府", "办事处", "镇"]),
+            intro_words: words(&["现将", "如下"]),
         }
     }
 
