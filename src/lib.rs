@@ -14,6 +14,7 @@
 //! | write | [`write`] | [`record::ReportRecord`]s → Parquet tables |
 //! | output | [`output`], [`incremental`], `store` | stage, lock, commit; reuse of a previous run's rows; S3 (feature `s3`) |
 //!
+//! [`dict`] is the leftmost-longest word matcher behind the gazetteer.
 //! [`config`] compiles `pipeline.toml` once per run; [`pipeline`] runs the stages for one
 //! document; [`run`] maps it over all documents in parallel and writes the dataset.
 //!
@@ -24,6 +25,7 @@
 pub mod classify;
 pub mod config;
 pub mod decode;
+pub mod dict;
 pub mod discover;
 pub mod docx;
 pub mod explain;

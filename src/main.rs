@@ -132,6 +132,7 @@ fn cmd_run(
     nightly: NightlyArgs,
     bar: &Bar,
 ) -> Result<Exit, Exit> {
+    fazhi::pipeline::prepare_shared_tables();
     let config = load(config.as_ref())?;
     let opts = RunOptions {
         input,

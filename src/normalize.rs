@@ -10,7 +10,6 @@
 
 use std::sync::LazyLock;
 
-use ferrous_opencc::{config::BuiltinConfig, OpenCC};
 use regex::{Regex, RegexSet};
 
 /// A normalized document: the body that extraction reads, and the page chrome beside it.
@@ -30,11 +29,10 @@ pub struct NormalizedText {
 
 /// Traditional→Simplified converter plus the set of characters it changes, built once.
 struct Simplifier {
-    opencc: Option<OpenCC>,
-    /// The same conversion from tables indexed by character (see [`Chain`]), when it agreed
-    /// with OpenCC on the self-check at start-up; `None` falls back to `opencc`.
+    /// OpenCC's `Tw2sp` conversion from tables indexed by character (see [`Chain`]); `None`
+    /// only if the embedded dictionaries are malformed (then text is left as it is).
     chain: Option<Chain>,
-    /// Bitmap over the Basic Multilingual Plane: characters OpenCC would change on their own.
+    /// Bitmap over the Basic Multilingual Plane: characters the chain changes on their own.
     changes: Vec<u64>,
 }
 
@@ -175,28 +173,40 @@ impl Pass {
 
 static SIMPLIFIER: LazyLock<Simplifier> = LazyLock::new(Simplifier::build);
 
+/// Builds the Traditional→Simplified tables now rather than on first use.
+pub fn prepare() {
+    LazyLock::force(&SIMPLIFIER);
+}
+
+/// Every CJK ideograph of the Basic Multilingual Plane, one per line.
+fn ideograph_lines() -> String {
+    let mut probe = String::with_capacity(27_000 * 4);
+    let ranges = [0x3400u32..=0x4DBF, 0x4E00..=0x9FFF, 0xF900..=0xFAFF];
+    for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+        probe.push(c);
+        probe.push('\n');
+    }
+    probe
+}
+
 impl Simplifier {
+    /// The chain from the embedded dictionaries, and the characters it changes on their own.
+    /// (That the chain converts exactly as OpenCC does, on every CJK character and every
+    /// dictionary key in context, is checked by a test against ferrous-opencc.)
     fn build() -> Simplifier {
-        let Ok(opencc) = OpenCC::from_config(BuiltinConfig::Tw2sp) else {
+        let Some(chain) = Chain::new(&TW2SP_DICTS) else {
             return Simplifier {
-                opencc: None,
                 chain: None,
                 changes: Vec::new(),
             };
         };
         // Convert every CJK ideograph on its own line and remember those that change, so a
         // document is converted only when it holds at least one of them.
-        let mut probe = String::with_capacity(27_000 * 4);
-        let ranges = [0x3400u32..=0x4DBF, 0x4E00..=0x9FFF, 0xF900..=0xFAFF];
-        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
-            probe.push(c);
-            probe.push('\n');
-        }
-        let converted = opencc.convert(&probe);
+        let probe = ideograph_lines();
+        let converted = chain.convert(&probe);
         let mut changes = vec![0u64; 0x10000 / 64];
-        let pairs = probe.lines().zip(converted.lines());
         if probe.lines().count() == converted.lines().count() {
-            for (before, after) in pairs {
+            for (before, after) in probe.lines().zip(converted.lines()) {
                 if before != after {
                     if let Some(c) = before.chars().next() {
                         let i = c as usize;
@@ -208,25 +218,8 @@ impl Simplifier {
             // Alignment lost: convert every document rather than miss one.
             changes.iter_mut().for_each(|w| *w = u64::MAX);
         }
-        // The tables must agree with OpenCC on every character and on every dictionary key
-        // in context (so that ferrous-opencc changing its dictionaries or its rules falls
-        // back to it instead of changing the output).
-        let chain = Chain::new(&TW2SP_DICTS).filter(|chain| {
-            let mut keys = String::new();
-            for dict in TW2SP_DICTS.iter().flat_map(|g| g.iter()) {
-                for key in dict.lines().filter_map(|l| l.split('\t').next()) {
-                    keys.push('在');
-                    keys.push_str(key);
-                    keys.push_str("中,");
-                    keys.push_str(key);
-                    keys.push('\n');
-                }
-            }
-            chain.convert(&probe) == converted && chain.convert(&keys) == opencc.convert(&keys)
-        });
         Simplifier {
-            opencc: Some(opencc),
-            chain,
+            chain: Some(chain),
             changes,
         }
     }
@@ -271,16 +264,13 @@ impl Simplifier {
 
     /// The text in Simplified characters, and how many characters changed.
     fn simplify(&self, text: String) -> (String, usize) {
-        let Some(opencc) = &self.opencc else {
+        let Some(chain) = &self.chain else {
             return (text, 0);
         };
         if !self.has_traditional(&text) {
             return (text, 0);
         }
-        let converted = match &self.chain {
-            Some(chain) => chain.convert(&text),
-            None => opencc.convert(&text),
-        };
+        let converted = chain.convert(&text);
         let changed = text
             .chars()
             .zip(converted.chars())
@@ -578,12 +568,33 @@ mod tests {
         assert_eq!(s.simplified_chars, 0);
     }
 
+    /// The tables must convert exactly as OpenCC's own `Tw2sp` does: every ideograph on its
+    /// own, every dictionary key in context, and sample sentences. Run this when the
+    /// dictionaries in `assets/opencc/` or the ferrous-opencc version change.
     #[test]
     fn conversion_tables_agree_with_opencc() {
-        let simplifier = &*SIMPLIFIER;
-        let (Some(chain), Some(opencc)) = (&simplifier.chain, &simplifier.opencc) else {
-            panic!("the conversion tables failed their self-check against OpenCC");
-        };
+        use ferrous_opencc::{config::BuiltinConfig, OpenCC};
+        let opencc = OpenCC::from_config(BuiltinConfig::Tw2sp).expect("built-in Tw2sp");
+        let chain = SIMPLIFIER.chain.as_ref().expect("the embedded dictionaries parse");
+        let probe = ideograph_lines();
+        assert!(chain.convert(&probe) == opencc.convert(&probe), "single ideographs differ");
+        let mut keys = String::new();
+        for dict in TW2SP_DICTS.iter().flat_map(|g| g.iter()) {
+            for key in dict.lines().filter_map(|l| l.split('\t').next()) {
+                keys.push('在');
+                keys.push_str(key);
+                keys.push_str("中,");
+                keys.push_str(key);
+                keys.push('\n');
+            }
+        }
+        for (ours, theirs) in chain
+            .convert(&keys)
+            .lines()
+            .zip(opencc.convert(&keys).lines())
+        {
+            assert_eq!(ours, theirs);
+        }
         for text in [
             "我鎮共處理群眾投訴967宗,協議涉及金額1140余萬元。軟體程式設計,滑鼠",
             "鄉鎮人民政府依法行政,開展「法治政府」建設(2024年),行政覆議案件12件",

@@ -78,7 +78,18 @@ impl Clock {
 /// Everything compiled once per run.
 pub struct Engine {
     pub config: Config,
-    pub gazetteer: Gazetteer,
+    pub gazetteer: &'static Gazetteer,
+}
+
+/// Starts building the tables every run shares (the gazetteer, the Traditional→Simplified
+/// tables) on background threads, so that they are ready, or nearly, by the time the config is
+/// compiled and the first document needs them. Optional: whatever is not ready is built (once)
+/// on first use.
+pub fn prepare_shared_tables() {
+    std::thread::spawn(|| {
+        Gazetteer::embedded();
+    });
+    std::thread::spawn(crate::normalize::prepare);
 }
 
 /// What the text-level stages produce for one document, before it becomes rows.

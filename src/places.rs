@@ -7,7 +7,7 @@
 //! township report, 6 for a county-level report).
 //!
 //! How it works (EXTRACTION.md §4):
-//! - One leftmost-longest Aho-Corasick automaton over every official name, a few derived
+//! - One leftmost-longest [`Dictionary`] of every official name, a few derived
 //!   aliases and a handful of self-reference words scans the title and the text once.
 //!   Aliases: ethnic infixes dropped from autonomous names (`金平苗族瑶族傣族自治县` →
 //!   `金平县`, `XX回族乡` → `XX乡`), `XX街道办事处` rows read as `XX街道`. Short names
@@ -38,10 +38,12 @@
 //! leftmost-longest matching keeps only the first of two overlapping names, so a name
 //! that starts inside another one is not seen; a short-name or two-character match is
 //! only as good as its context rule (`法治X`, `(X)`, written against another name).
-//! Build cost: about 80 ms per run (half CSV parsing and maps, half the automaton).
+//! Build cost: about 40 ms per run, mostly CSV parsing and maps.
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use crate::dict::Dictionary;
 
 const PROVINCES_CSV: &str = include_str!("../data/admin-divisions/provinces.csv");
 const CITIES_CSV: &str = include_str!("../data/admin-divisions/cities.csv");
@@ -256,7 +258,7 @@ struct Township {
     county: u32,
 }
 
-/// The division tables and the automaton over their names. Build once, share freely.
+/// The division tables and the dictionary of their names. Build once, share freely.
 pub struct Gazetteer {
     provinces: Vec<Province>,
     cities: Vec<City>,
@@ -266,8 +268,8 @@ pub struct Gazetteer {
     /// The text of each pattern, by pattern id.
     pat_names: Vec<String>,
     refs: Vec<Ref>,
-    /// None only if the automaton could not be built (then nothing is ever located).
-    ac: Option<AhoCorasick>,
+    /// None only if the dictionary could not be built (then nothing is ever located).
+    dict: Option<Dictionary>,
 }
 
 impl std::fmt::Debug for Gazetteer {
@@ -431,9 +433,13 @@ impl Builder {
 }
 
 impl Gazetteer {
-    /// Parse the embedded tables and build the automaton (a few tens of ms; do it once).
-    pub fn embedded() -> Gazetteer {
-        Self::from_tables(PROVINCES_CSV, CITIES_CSV, AREAS_CSV, STREETS_CSV)
+    /// The gazetteer of the embedded tables: built on first use (a few tens of ms) and
+    /// shared by the rest of the process.
+    pub fn embedded() -> &'static Gazetteer {
+        static EMBEDDED: LazyLock<Gazetteer> = LazyLock::new(|| {
+            Gazetteer::from_tables(PROVINCES_CSV, CITIES_CSV, AREAS_CSV, STREETS_CSV)
+        });
+        &EMBEDDED
     }
 
     fn from_tables(prov_csv: &str, city_csv: &str, area_csv: &str, street_csv: &str) -> Self {
@@ -607,12 +613,7 @@ impl Gazetteer {
         pats.push(Pat::Close);
         patterns.push("》".to_string());
 
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .prefilter(false)
-            .dense_depth(4)
-            .build(&patterns)
-            .ok();
+        let dict = Dictionary::new(&patterns).ok();
         Gazetteer {
             provinces,
             cities,
@@ -621,7 +622,7 @@ impl Gazetteer {
             pats,
             pat_names: patterns,
             refs,
-            ac,
+            dict,
         }
     }
 
@@ -638,27 +639,27 @@ impl Gazetteer {
     /// Place a report. `title`: its heading if it has one; `text`: the whole normalized
     /// body (Simplified), signature lines included.
     pub fn locate(&self, title: Option<&str>, text: &str) -> Place {
-        let Some(ac) = &self.ac else {
+        let Some(dict) = &self.dict else {
             return Place::default();
         };
         let mut hits = Vec::with_capacity(64);
         if let Some(t) = title {
-            self.scan(ac, t, Zone::Title, &mut hits);
+            self.scan(dict, t, Zone::Title, &mut hits);
         }
-        self.scan(ac, text, Zone::Body, &mut hits);
+        self.scan(dict, text, Zone::Body, &mut hits);
         self.decide(&hits)
     }
 
     /// Scan `src` once, pushing every name/keyword hit with its zone and quote state.
-    fn scan(&self, ac: &AhoCorasick, src: &str, zone: Zone, hits: &mut Vec<Hit>) {
+    fn scan(&self, dict: &Dictionary, src: &str, zone: Zone, hits: &mut Vec<Hit>) {
         let mut line_start = 0usize;
         let mut line_end = src.find('\n').unwrap_or(src.len());
         let mut line_zone = None::<Zone>;
         let mut depth = 0u32;
         let mut line_no = 0u32;
         let base = hits.len();
-        for m in ac.find_iter(src) {
-            while m.start() > line_end {
+        for m in dict.find_iter(src) {
+            while m.start > line_end {
                 line_start = line_end + 1;
                 line_end = src[line_start..]
                     .find('\n')
@@ -667,7 +668,7 @@ impl Gazetteer {
                 depth = 0;
                 line_no += 1;
             }
-            let pat = m.pattern().as_u32();
+            let pat = m.word;
             match self.pats.get(pat as usize) {
                 Some(Pat::Open) => {
                     depth += 1;
@@ -690,14 +691,14 @@ impl Gazetteer {
                     }
                 }),
             };
-            let before = &src[..m.start()];
-            let after = &src[m.end()..];
+            let before = &src[..m.start];
+            let after = &src[m.end..];
             let ctx = SHORT_PREFIXES.iter().any(|p| before.ends_with(p))
                 || (before.ends_with(OPENERS) && after.starts_with(CLOSERS));
             hits.push(Hit {
                 pat,
-                start: m.start(),
-                end: m.end(),
+                start: m.start,
+                end: m.end,
                 zone: z,
                 quoted: depth > 0,
                 line: line_no,
@@ -1150,11 +1151,9 @@ fn is_issuer_line(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::OnceLock;
 
     fn g() -> &'static Gazetteer {
-        static G: OnceLock<Gazetteer> = OnceLock::new();
-        G.get_or_init(Gazetteer::embedded)
+        Gazetteer::embedded()
     }
 
     /// (province, city, county, township, code); "" = None.
@@ -1473,7 +1472,7 @@ mod tests {
         assert_eq!(g.cities.len(), 342);
         assert_eq!(g.counties.len(), 2978);
         assert!(g.townships.len() > 38_000, "{}", g.townships.len());
-        assert!(g.ac.is_some());
+        assert!(g.dict.is_some());
     }
 
     #[test]
