@@ -101,7 +101,10 @@ struct Number {
 impl Lexicon {
     pub fn extract(&self, text: &TextIndex) -> Extraction {
         let chars = &text.chars;
-        let blocked = self.blocked(text);
+        // What blocks numbers (fixed terms, exclusion patterns, paired marks, numeral words)
+        // is found line by line, the first time a line holds a candidate mention: most
+        // numbers (the 一 of 进一步, a bare 2024) never get that far.
+        let mut line: Option<LineMarks> = None;
         let mut out = Extraction::default();
         let mut i = 0;
         while i < chars.len() {
@@ -113,7 +116,7 @@ impl Lexicon {
             let starts_number = (c.is_ascii_digit() && !inside_arabic)
                 || (is_chinese_numeral_char(c)
                     && !(i > 0 && is_chinese_numeral_char(chars[i - 1])));
-            if !starts_number || blocked[i] {
+            if !starts_number {
                 i += 1;
                 continue;
             }
@@ -121,8 +124,12 @@ impl Lexicon {
                 match self.arabic(chars, i) {
                     Ok(n) => n,
                     Err(reason) => {
-                        out.refused.push(Refusal { at: i, reason });
-                        i = skip_digits(chars, i);
+                        if self.marks(text, &mut line, i).blocked(i..i + 1) {
+                            i += 1;
+                        } else {
+                            out.refused.push(Refusal { at: i, reason });
+                            i = skip_digits(chars, i);
+                        }
                         continue;
                     }
                 }
@@ -135,19 +142,48 @@ impl Lexicon {
                     }
                 }
             };
-            match self.mention_at(chars, i, &number, &blocked) {
-                Ok(Some(m)) => {
-                    i = m.end.max(i + 1);
-                    out.mentions.push(m);
-                }
-                Ok(None) => i = number.end.max(i + 1),
-                Err(reason) => {
-                    out.refused.push(Refusal { at: i, reason });
-                    i = number.end.max(i + 1);
-                }
+            let Some(m) = self.mention_at(chars, i, &number) else {
+                i = number.end.max(i + 1);
+                continue;
+            };
+            let marks = self.marks(text, &mut line, i);
+            let in_word = || number.chinese && !number.percent && marks.in_numeral_word(i);
+            if marks.blocked(i..i + 1) || in_word() {
+                i += 1;
+                continue;
             }
+            if marks.blocked(m.number_start..m.unit_end) {
+                i = number.end.max(i + 1);
+                continue;
+            }
+            if !m.value.is_finite() || m.value > self.max_value {
+                out.refused.push(Refusal {
+                    at: i,
+                    reason: format!(
+                        "{:e} {} is beyond any statistic (at most {:e})",
+                        m.value, m.unit, self.max_value
+                    ),
+                });
+                i = number.end.max(i + 1);
+                continue;
+            }
+            i = m.end.max(i + 1);
+            out.mentions.push(m);
         }
         out
+    }
+
+    /// The marks of the line holding character `i`, from `cache` when it is that line.
+    fn marks<'c>(
+        &self,
+        text: &TextIndex,
+        cache: &'c mut Option<LineMarks>,
+        i: usize,
+    ) -> &'c LineMarks {
+        if cache.as_ref().is_some_and(|l| l.start <= i && i < l.end) {
+            return cache.as_ref().expect("checked above");
+        }
+        cache.insert(self.line_marks(text, i))
     }
 
     /// An Arabic number at `i`: digits, `,ddd` groups, a decimal part.
@@ -192,7 +228,8 @@ impl Lexicon {
         })
     }
 
-    /// A Chinese numeral (or `百分之…`) at `i`, unless it is part of a word (`统一`, `万家`).
+    /// A Chinese numeral (or `百分之…`) at `i`. (Whether it is part of a word such as `统一` or
+    /// `万家` is checked once it makes a candidate mention: [`LineMarks::in_numeral_word`].)
     fn chinese(&self, chars: &[char], i: usize) -> Option<Number> {
         if chars[i..].starts_with(&['百', '分', '之']) {
             let j = i + 3;
@@ -218,9 +255,6 @@ impl Lexicon {
                 ..inner
             });
         }
-        if self.in_numeral_word(chars, i) {
-            return None;
-        }
         let end = run_end(chars, i);
         let run: String = chars[i..end].iter().collect();
         let value = parse_chinese(&run)?;
@@ -237,19 +271,14 @@ impl Lexicon {
         })
     }
 
-    /// The mention whose number starts at `start`, if the tail makes it one.
-    fn mention_at(
-        &self,
-        chars: &[char],
-        start: usize,
-        number: &Number,
-        blocked: &[bool],
-    ) -> Result<Option<Mention>, String> {
+    /// The mention whose number starts at `start`, if the tail makes it one. (Whether marks
+    /// block it and whether its value is plausible is for the caller to check.)
+    fn mention_at(&self, chars: &[char], start: usize, number: &Number) -> Option<Mention> {
         if self.after_ordinal_prefix(chars, start) {
-            return Ok(None);
+            return None;
         }
         if start > 0 && chars[start - 1].is_ascii_alphabetic() {
-            return Ok(None); // part of a code: gyz1, G20
+            return None; // part of a code: gyz1, G20
         }
         let mut value = number.value;
         let mut j = number.end;
@@ -278,7 +307,7 @@ impl Lexicon {
             qualifiers.extend(inside);
             j = skip_spaces(chars, j);
             let Some((len, canonical)) = self.unit_at(chars, j) else {
-                return Ok(None);
+                return None;
             };
             j += len;
             let mut u = canonical.clone();
@@ -289,13 +318,13 @@ impl Lexicon {
                 }
             }
             if chars.get(j) == Some(&'之') {
-                return Ok(None); // a fraction: 三分之一
+                return None; // a fraction: 三分之一
             }
             if number.chinese && number.lone_one && !self.lone_one_units.contains(&u) {
-                return Ok(None);
+                return None;
             }
             if number.chinese && self.is_rhetorical(chars, j) {
-                return Ok(None);
+                return None;
             }
             unit = u;
         }
@@ -315,23 +344,14 @@ impl Lexicon {
                 qualifiers.insert(0, q);
                 raw_start = hedge_start;
             }
-            None if number.bare_power && !hedged_inside => return Ok(None),
+            None if number.bare_power && !hedged_inside => return None,
             None => {}
-        }
-        if (start..unit_end).any(|k| blocked[k]) {
-            return Ok(None);
-        }
-        if !value.is_finite() || value > self.max_value {
-            return Err(format!(
-                "{value:e} {unit} is beyond any statistic (at most {:e})",
-                self.max_value
-            ));
         }
         let qualifier = qualifiers
             .into_iter()
             .find(|q| *q != Qualifier::Exact)
             .unwrap_or_default();
-        Ok(Some(Mention {
+        Some(Mention {
             start: raw_start,
             end: j,
             number_start: start,
@@ -339,7 +359,7 @@ impl Lexicon {
             value,
             unit,
             qualifier,
-        }))
+        })
     }
 
     fn inside_hedge(&self, chars: &[char], j: &mut usize) -> Option<Qualifier> {
@@ -409,14 +429,21 @@ impl Lexicon {
             .any(|h| phrase.windows(h.len()).any(|w| w == h.as_slice()))
     }
 
-    /// Characters whose numbers are never mentions.
-    fn blocked(&self, text: &TextIndex) -> Vec<bool> {
+    /// What keeps the numbers of the line holding character `i` from being mentions. Fixed
+    /// terms, exclusion patterns and paired marks are matched within a line (a date or a
+    /// document title never runs across a paragraph break).
+    fn line_marks(&self, text: &TextIndex, i: usize) -> LineMarks {
         let chars = &text.chars;
-        let mut blocked = vec![false; chars.len()];
-        let mut mark = |s: usize, e: usize| blocked[s..e].iter_mut().for_each(|b| *b = true);
+        let start = chars[..i].iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
+        let end = chars[i..].iter().position(|&c| c == '\n').map_or(chars.len(), |p| i + p);
+        let byte_start = text.byte_of(start);
+        let line = &text.as_str()[byte_start..text.byte_of(end)];
+        let at = |byte: usize| text.char_at(byte_start + byte);
+        let mut blocked = vec![false; end - start];
+        let mut mark = |s: usize, e: usize| blocked[s - start..e - start].fill(true);
         if let Some(ac) = &self.fixed_terms {
-            for m in ac.find_iter(text.as_str()) {
-                let (s, e) = (text.char_at(m.start()), text.char_at(m.end()));
+            for m in ac.find_iter(line) {
+                let (s, e) = (at(m.start()), at(m.end()));
                 // A digit term (1310) is a term only as a whole number, not inside 13100.
                 let glued_before =
                     s > 0 && chars[s].is_ascii_digit() && chars[s - 1].is_ascii_digit();
@@ -428,8 +455,8 @@ impl Lexicon {
             }
         }
         if let Some(re) = &self.patterns {
-            for m in re.find_iter(text.as_str()) {
-                mark(text.char_at(m.start()), text.char_at(m.end()));
+            for m in re.find_iter(line) {
+                mark(at(m.start()), at(m.end()));
             }
         }
         let pairs: Vec<(char, char, usize)> =
@@ -440,27 +467,47 @@ impl Lexicon {
                         .map(|&(o, c)| (o, c, self.max_quote_chars)),
                 )
                 .collect();
-        for (s, e) in paired(chars, &pairs) {
-            mark(s, e);
+        for (s, e) in paired(&chars[start..end], &pairs) {
+            mark(start + s, start + e);
         }
-        blocked
+        // Words that merely contain a numeral: every occurrence, overlapping ones included.
+        let mut in_numeral_word = vec![false; end - start];
+        if let Some(ac) = &self.numeral_words {
+            for m in ac.find_overlapping_iter(line) {
+                in_numeral_word[at(m.start()) - start..at(m.end()) - start].fill(true);
+            }
+        }
+        LineMarks {
+            start,
+            end,
+            blocked,
+            in_numeral_word,
+        }
+    }
+}
+
+/// What keeps the numbers of one line (characters `start..end`) from being mentions.
+struct LineMarks {
+    start: usize,
+    end: usize,
+    /// Per character: inside a fixed term, an exclusion pattern or paired marks.
+    blocked: Vec<bool>,
+    /// Per character: inside a word that merely contains a numeral (`统一`, `万家`).
+    in_numeral_word: Vec<bool>,
+}
+
+impl LineMarks {
+    /// Whether some character of `range` (within the line) is blocked.
+    fn blocked(&self, range: std::ops::Range<usize>) -> bool {
+        self.blocked[range.start - self.start..range.end - self.start]
+            .iter()
+            .any(|&b| b)
     }
 
-    /// Whether character `i` is covered by a word that merely contains a numeral (`统一`,
-    /// `万家`). Any occurrence covering `i` lies within `max_pattern_len` characters of it, and
-    /// an overlapping search reports every occurrence, so searching that window finds exactly
-    /// the occurrences a search of the whole text would find around `i`.
-    fn in_numeral_word(&self, chars: &[char], i: usize) -> bool {
-        let Some(ac) = &self.numeral_words else {
-            return false;
-        };
-        let reach = ac.max_pattern_len(); // bytes, so at least as many characters
-        let lo = i.saturating_sub(reach);
-        let hi = (i + reach).min(chars.len());
-        let window: String = chars[lo..hi].iter().collect();
-        let at = chars[lo..i].iter().map(|c| c.len_utf8()).sum::<usize>(); // byte of `i`
-        ac.find_overlapping_iter(window.as_str())
-            .any(|m| m.start() <= at && at < m.end())
+    /// Whether character `i` lies inside a word that merely contains a numeral. Such a word
+    /// blocks a numeral only where the word starts it: `十一起` is still 11 起.
+    fn in_numeral_word(&self, i: usize) -> bool {
+        self.in_numeral_word[i - self.start]
     }
 }
 
