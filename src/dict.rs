@@ -2,9 +2,10 @@
 //!
 //! The gazetteer holds about 100,000 place names and aliases of two to a dozen characters.
 //! An Aho-Corasick automaton over them takes ~0.1 s to build (every run pays it) and walks a
-//! state per byte of every report. [`Dictionary`] instead keeps a bit set of hashed
-//! *first-character pairs*: almost every position of a text is rejected by one probe of a
-//! 128 KB table, and the few candidates are checked in a hash map of the words, longest first.
+//! state per byte of every report through a table far larger than the cache. [`Dictionary`]
+//! instead keeps a bit set of hashed *first-character pairs* (their UTF-8 bytes, read as one
+//! integer): almost every position of a text is rejected by one probe of a 128 KB table, and
+//! the few candidates are checked in a hash map of the words, longest first.
 //! It builds in a few milliseconds and finds exactly the matches a leftmost-longest
 //! Aho-Corasick search over the same words finds: the leftmost start, the longest word there,
 //! then on after it.
@@ -14,24 +15,91 @@ use rustc_hash::FxHashMap;
 /// Words longer than this (in characters) are refused by [`Dictionary::new`].
 pub const MAX_WORD_CHARS: usize = 64;
 
-/// The key of the character `c` followed by `next` (`None`: a one-character word).
+/// The length of the UTF-8 sequence led by `lead`.
 #[inline]
-fn key(c: char, next: Option<char>) -> u64 {
-    (u64::from(c as u32) << 32) | u64::from(next.map_or(u32::MAX, |d| d as u32))
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7F => 1,
+        0x80..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+/// The 8 bytes at `i` as a little-endian integer, zero-padded past the end.
+#[inline]
+fn window(bytes: &[u8], i: usize) -> u64 {
+    match bytes.get(i..i + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
+        None => {
+            let mut w = [0u8; 8];
+            let rest = &bytes[i.min(bytes.len())..];
+            w[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
+/// The low `n` bytes of `w` (`n` ≤ 8).
+#[inline]
+fn low_bytes(w: u64, n: usize) -> u64 {
+    if n >= 8 {
+        w
+    } else {
+        w & ((1u64 << (8 * n)) - 1)
+    }
+}
+
+/// A set of bits indexed by a hash of a 64-bit key.
+#[derive(Clone)]
+struct BitSet {
+    words: Box<[u64]>,
+    /// `64 - log2(bit count)`: the shift that turns a hashed key into a bit index.
+    shift: u32,
+}
+
+impl BitSet {
+    fn new(bits: usize) -> BitSet {
+        let bits = bits.next_power_of_two().max(64);
+        BitSet {
+            words: vec![0u64; bits / 64].into_boxed_slice(),
+            shift: 64 - bits.trailing_zeros(),
+        }
+    }
+
+    #[inline]
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    fn insert(&mut self, key: u64) {
+        let slot = self.slot(key);
+        self.words[slot / 64] |= 1 << (slot % 64);
+    }
+
+    #[inline]
+    fn may_contain(&self, key: u64) -> bool {
+        let slot = self.slot(key);
+        self.words[slot / 64] & (1 << (slot % 64)) != 0
+    }
 }
 
 /// A set of words matched leftmost-longest. Build once, share freely.
+///
+/// A word's *key* is the UTF-8 bytes of its first two characters (at most 8), read as an
+/// integer; a one-character word's key is its one character's bytes.
 #[derive(Clone)]
 pub struct Dictionary {
-    /// One bit per hashed key of a word's first two characters (or first character alone).
-    bits: Box<[u64]>,
-    /// `64 - log2(bit count)`: the shift that turns a hashed key into a bit index.
-    shift: u32,
-    /// For each key, the lengths (in characters) of the words starting with it: bit `n` for `n`.
+    /// Keys of words of two or more characters.
+    pairs: BitSet,
+    /// Keys of one-character words.
+    singles: BitSet,
+    /// For each pair key, the lengths (in characters) of the words starting with it: bit `n`
+    /// for `n` characters.
     lengths: FxHashMap<u64, u128>,
     /// Every word and its id (its index in the list given to [`Dictionary::new`]).
     words: FxHashMap<Box<str>, u32>,
-    has_single_chars: bool,
+    has_singles: bool,
 }
 
 impl std::fmt::Debug for Dictionary {
@@ -55,13 +123,12 @@ impl Dictionary {
     /// (as Aho-Corasick does). Refuses an empty word or one over [`MAX_WORD_CHARS`].
     pub fn new<S: AsRef<str>>(words: &[S]) -> Result<Dictionary, String> {
         // About 16 bits per key keeps false candidates near 1 in 16; 128 KB at most.
-        let bit_count = (words.len() * 16).next_power_of_two().clamp(1 << 12, 1 << 20);
         let mut dict = Dictionary {
-            bits: vec![0u64; bit_count / 64].into_boxed_slice(),
-            shift: 64 - bit_count.trailing_zeros(),
+            pairs: BitSet::new((words.len() * 16).clamp(1 << 12, 1 << 20)),
+            singles: BitSet::new(1 << 12),
             lengths: FxHashMap::default(),
             words: FxHashMap::default(),
-            has_single_chars: false,
+            has_singles: false,
         };
         for (id, word) in words.iter().enumerate() {
             let word = word.as_ref();
@@ -71,13 +138,17 @@ impl Dictionary {
                     "a dictionary word must have 1 to {MAX_WORD_CHARS} characters, not {n}: {word:?}"
                 ));
             }
-            let mut chars = word.chars();
-            let (c, next) = (chars.next().unwrap_or_default(), chars.next());
-            let k = key(c, next);
-            let slot = dict.slot(k);
-            dict.bits[slot / 64] |= 1 << (slot % 64);
-            *dict.lengths.entry(k).or_insert(0) |= 1 << n;
-            dict.has_single_chars |= next.is_none();
+            let bytes = word.as_bytes();
+            let w = window(bytes, 0);
+            let first = utf8_len(bytes[0]);
+            if n == 1 {
+                dict.singles.insert(low_bytes(w, first));
+                dict.has_singles = true;
+            } else {
+                let key = low_bytes(w, first + utf8_len(bytes[first]));
+                dict.pairs.insert(key);
+                *dict.lengths.entry(key).or_insert(0) |= 1 << n;
+            }
             dict.words.entry(word.into()).or_insert(id as u32);
         }
         Ok(dict)
@@ -92,17 +163,6 @@ impl Dictionary {
         self.words.is_empty()
     }
 
-    #[inline]
-    fn slot(&self, k: u64) -> usize {
-        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    #[inline]
-    fn may_start(&self, k: u64) -> bool {
-        let slot = self.slot(k);
-        self.bits[slot / 64] & (1 << (slot % 64)) != 0
-    }
-
     /// Non-overlapping matches, leftmost first and longest at each start.
     pub fn find_iter<'d, 't>(&'d self, text: &'t str) -> Matches<'d, 't> {
         Matches {
@@ -112,20 +172,23 @@ impl Dictionary {
         }
     }
 
-    /// The longest word starting at byte `start` with the character `c`, followed by `next`.
+    /// The longest word starting at byte `start` (a character boundary of `text`).
     #[inline]
-    fn longest_at(&self, text: &str, start: usize, c: char, next: Option<char>) -> Option<Match> {
-        let after_c = start + c.len_utf8();
-        if next.is_some() {
-            let k = key(c, next);
-            if self.may_start(k) {
-                if let Some(&lengths) = self.lengths.get(&k) {
+    fn longest_at(&self, text: &str, start: usize) -> Option<Match> {
+        let bytes = text.as_bytes();
+        let w = window(bytes, start);
+        let first = utf8_len(w as u8);
+        let after_first = start + first;
+        if after_first < bytes.len() {
+            let key = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
+            if self.pairs.may_contain(key) {
+                if let Some(&lengths) = self.lengths.get(&key) {
                     // Byte ends of the words of 1..=longest characters starting here.
                     let longest = (u128::BITS - 1 - lengths.leading_zeros()) as usize;
                     let mut ends = [0usize; MAX_WORD_CHARS + 1];
                     let mut n = 1;
-                    ends[1] = after_c;
-                    for ch in text[after_c..].chars().take(longest - 1) {
+                    ends[1] = after_first;
+                    for ch in text[after_first..].chars().take(longest - 1) {
                         ends[n + 1] = ends[n] + ch.len_utf8();
                         n += 1;
                     }
@@ -141,11 +204,11 @@ impl Dictionary {
                 }
             }
         }
-        if self.has_single_chars && self.may_start(key(c, None)) {
-            if let Some(&word) = self.words.get(&text[start..after_c]) {
+        if self.has_singles && self.singles.may_contain(low_bytes(w, first)) {
+            if let Some(&word) = self.words.get(&text[start..after_first]) {
                 return Some(Match {
                     start,
-                    end: after_c,
+                    end: after_first,
                     word,
                 });
             }
@@ -165,22 +228,14 @@ impl Iterator for Matches<'_, '_> {
     type Item = Match;
 
     fn next(&mut self) -> Option<Match> {
-        let base = self.pos;
-        let mut chars = self.text[base..].char_indices();
-        let mut current = chars.next();
-        // Each character is decoded once: as `next` here, as `c` on the following step.
-        while let Some((i, c)) = current {
-            let next = chars.next();
-            if let Some(m) = self
-                .dict
-                .longest_at(self.text, base + i, c, next.map(|(_, d)| d))
-            {
+        let bytes = self.text.as_bytes();
+        while self.pos < bytes.len() {
+            if let Some(m) = self.dict.longest_at(self.text, self.pos) {
                 self.pos = m.end;
                 return Some(m);
             }
-            current = next;
+            self.pos += utf8_len(bytes[self.pos]);
         }
-        self.pos = self.text.len();
         None
     }
 }
@@ -209,7 +264,16 @@ mod tests {
 
     #[test]
     fn leftmost_then_longest_then_on_after_it() {
-        let words = ["龙川", "龙川县", "川县登", "登云镇", "《", "》", "全乡镇", "全乡"];
+        let words = [
+            "龙川",
+            "龙川县",
+            "川县登",
+            "登云镇",
+            "《",
+            "》",
+            "全乡镇",
+            "全乡",
+        ];
         let text = "《法治龙川》龙川县登云镇全乡镇全乡";
         let got = found(&words, text);
         let s = |w: &str| text.find(w).unwrap();
@@ -232,8 +296,21 @@ mod tests {
         // Words sharing prefixes and overlapping each other, in texts built from their
         // pieces, so that every kind of collision occurs.
         let words = [
-            "城关", "城关镇", "关镇", "镇街", "街道", "新华街道", "新华", "华街", "a", "ab", "abc",
-            "bc", "一村一辅警", "一村", "村一",
+            "城关",
+            "城关镇",
+            "关镇",
+            "镇街",
+            "街道",
+            "新华街道",
+            "新华",
+            "华街",
+            "a",
+            "ab",
+            "abc",
+            "bc",
+            "一村一辅警",
+            "一村",
+            "村一",
         ];
         let pieces = [
             "城", "关", "镇", "街", "道", "新", "华", "a", "b", "c", "一", "村", "辅", "警", "x",
@@ -242,7 +319,9 @@ mod tests {
         for _ in 0..2000 {
             let mut text = String::new();
             for _ in 0..20 {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
             }
             assert_eq!(found(&words, &text), aho_corasick(&words, &text), "{text}");
