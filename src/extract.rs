@@ -306,9 +306,7 @@ impl Lexicon {
             hedged_inside = inside.is_some();
             qualifiers.extend(inside);
             j = skip_spaces(chars, j);
-            let Some((len, canonical)) = self.unit_at(chars, j) else {
-                return None;
-            };
+            let (len, canonical) = self.unit_at(chars, j)?;
             j += len;
             let mut u = canonical.clone();
             if u == "个" {
@@ -434,8 +432,14 @@ impl Lexicon {
     /// document title never runs across a paragraph break).
     fn line_marks(&self, text: &TextIndex, i: usize) -> LineMarks {
         let chars = &text.chars;
-        let start = chars[..i].iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
-        let end = chars[i..].iter().position(|&c| c == '\n').map_or(chars.len(), |p| i + p);
+        let start = chars[..i]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |p| p + 1);
+        let end = chars[i..]
+            .iter()
+            .position(|&c| c == '\n')
+            .map_or(chars.len(), |p| i + p);
         let byte_start = text.byte_of(start);
         let line = &text.as_str()[byte_start..text.byte_of(end)];
         let at = |byte: usize| text.char_at(byte_start + byte);
