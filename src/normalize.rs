@@ -575,9 +575,15 @@ mod tests {
     fn conversion_tables_agree_with_opencc() {
         use ferrous_opencc::{config::BuiltinConfig, OpenCC};
         let opencc = OpenCC::from_config(BuiltinConfig::Tw2sp).expect("built-in Tw2sp");
-        let chain = SIMPLIFIER.chain.as_ref().expect("the embedded dictionaries parse");
+        let chain = SIMPLIFIER
+            .chain
+            .as_ref()
+            .expect("the embedded dictionaries parse");
         let probe = ideograph_lines();
-        assert!(chain.convert(&probe) == opencc.convert(&probe), "single ideographs differ");
+        assert!(
+            chain.convert(&probe) == opencc.convert(&probe),
+            "single ideographs differ"
+        );
         let mut keys = String::new();
         for dict in TW2SP_DICTS.iter().flat_map(|g| g.iter()) {
             for key in dict.lines().filter_map(|l| l.split('\t').next()) {
