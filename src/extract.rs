@@ -101,9 +101,9 @@ struct Number {
 impl Lexicon {
     pub fn extract(&self, text: &TextIndex) -> Extraction {
         let chars = &text.chars;
-        // What blocks numbers (fixed terms, exclusion patterns, paired marks, numeral words)
-        // is found line by line, the first time a line holds a candidate mention: most
-        // numbers (the 一 of 进一步, a bare 2024) never get that far.
+        // What blocks numbers (fixed terms, exclusion patterns, paired marks) is found line by
+        // line, the first time a line holds a candidate mention: most numbers (the 一 of
+        // 进一步, a bare 2024) never get that far.
         let mut line: Option<LineMarks> = None;
         let mut out = Extraction::default();
         let mut i = 0;
@@ -147,7 +147,7 @@ impl Lexicon {
                 continue;
             };
             let marks = self.marks(text, &mut line, i);
-            let in_word = || number.chinese && !number.percent && marks.in_numeral_word(i);
+            let in_word = || number.chinese && !number.percent && self.in_numeral_word(text, i);
             if marks.blocked(i..i + 1) || in_word() {
                 i += 1;
                 continue;
@@ -474,19 +474,28 @@ impl Lexicon {
         for (s, e) in paired(&chars[start..end], &pairs) {
             mark(start + s, start + e);
         }
-        // Words that merely contain a numeral: every occurrence, overlapping ones included.
-        let mut in_numeral_word = vec![false; end - start];
-        if let Some(ac) = &self.numeral_words {
-            for m in ac.find_overlapping_iter(line) {
-                in_numeral_word[at(m.start()) - start..at(m.end()) - start].fill(true);
-            }
-        }
         LineMarks {
             start,
             end,
             blocked,
-            in_numeral_word,
         }
+    }
+
+    /// Whether character `i` is covered by a word that merely contains a numeral (`统一`,
+    /// `万家`). Such a word blocks a numeral only where the word starts it: `十一起` is still
+    /// 11 起. Any occurrence covering `i` lies within `max_pattern_len` characters of it, and an
+    /// overlapping search reports every occurrence, so searching that window finds exactly the
+    /// occurrences a search of the whole text would find around `i`.
+    fn in_numeral_word(&self, text: &TextIndex, i: usize) -> bool {
+        let Some(ac) = &self.numeral_words else {
+            return false;
+        };
+        let reach = ac.max_pattern_len(); // bytes, so at least as many characters
+        let lo = text.byte_of(i.saturating_sub(reach));
+        let at = text.byte_of(i);
+        let hi = text.byte_of(i + reach);
+        ac.find_overlapping_iter(&text.as_str()[lo..hi])
+            .any(|m| lo + m.start() <= at && at < lo + m.end())
     }
 }
 
@@ -496,8 +505,6 @@ struct LineMarks {
     end: usize,
     /// Per character: inside a fixed term, an exclusion pattern or paired marks.
     blocked: Vec<bool>,
-    /// Per character: inside a word that merely contains a numeral (`统一`, `万家`).
-    in_numeral_word: Vec<bool>,
 }
 
 impl LineMarks {
@@ -506,12 +513,6 @@ impl LineMarks {
         self.blocked[range.start - self.start..range.end - self.start]
             .iter()
             .any(|&b| b)
-    }
-
-    /// Whether character `i` lies inside a word that merely contains a numeral. Such a word
-    /// blocks a numeral only where the word starts it: `十一起` is still 11 起.
-    fn in_numeral_word(&self, i: usize) -> bool {
-        self.in_numeral_word[i - self.start]
     }
 }
 
