@@ -14,7 +14,7 @@ use std::path::Path;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use encoding_rs::Encoding;
 use globset::{Glob, GlobMatcher};
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -593,7 +593,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     let debris_lines = regexes(&w.normalize.debris_lines, "normalize.debris_lines", p);
     let debris_spans = regexes(&w.normalize.debris_spans, "normalize.debris_spans", p);
     let normalizer = Normalizer::new(
-        RegexSet::new(&debris_lines).unwrap_or_else(|_| RegexSet::empty()),
+        &debris_lines,
         (!debris_spans.is_empty())
             .then(|| Regex::new(&format!("(?:{})", debris_spans.join(")|(?:"))).ok())
             .flatten(),

@@ -390,11 +390,14 @@ impl Sink {
 /// Whether text (e.g. from a `.txt` file) is really an HTML page: it starts with a doctype,
 /// `<html`, `<head` or `<meta`, or its first KiB holds at least five tags.
 pub fn looks_like_html(text: &str) -> bool {
-    let head: String = text
-        .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
-        .chars()
-        .take(1024)
-        .collect();
+    let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    let head = match trimmed.char_indices().nth(1024) {
+        Some((end, _)) => &trimmed[..end],
+        None => trimmed,
+    };
+    if !head.contains('<') {
+        return false; // plain text, the usual case
+    }
     let lower = head.to_ascii_lowercase();
     if ["<!doctype html", "<html", "<head", "<meta", "<?xml version"]
         .iter()

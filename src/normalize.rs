@@ -362,11 +362,45 @@ pub fn canonical_word(word: &str) -> String {
 
 /// The normalize stage, compiled once per run from `[normalize]` in `pipeline.toml`.
 pub struct Normalizer {
-    debris_lines: RegexSet,
+    debris_lines: DebrisLines,
     debris_spans: Option<Regex>,
     /// `debris_spans` has no anchor or word boundary, so a text without a match anywhere has
     /// none in any of its lines either.
     spans_unanchored: bool,
+}
+
+/// The debris-line patterns, split for speed. Every line of every report is tried against
+/// them. Those anchored at the line start (`^…`) share one set, whose automaton gives up within
+/// a few characters of an ordinary line; the rest share one alternation, whose leading words
+/// (`浏览次数`, `ICP备`…) let the regex engine jump to the few places they occur instead of
+/// walking an automaton over the whole line.
+struct DebrisLines {
+    anchored: RegexSet,
+    anywhere: Option<Regex>,
+}
+
+impl DebrisLines {
+    fn new(patterns: &[String]) -> DebrisLines {
+        let (anchored, anywhere): (Vec<&String>, Vec<&String>) =
+            patterns.iter().partition(|p| p.starts_with('^'));
+        DebrisLines {
+            anchored: RegexSet::new(anchored).unwrap_or_else(|_| RegexSet::empty()),
+            anywhere: (!anywhere.is_empty())
+                .then(|| {
+                    let alternation = anywhere
+                        .iter()
+                        .map(|p| format!("(?:{p})"))
+                        .collect::<Vec<_>>()
+                        .join("|");
+                    Regex::new(&alternation).ok()
+                })
+                .flatten(),
+        }
+    }
+
+    fn is_match(&self, line: &str) -> bool {
+        self.anchored.is_match(line) || self.anywhere.as_ref().is_some_and(|re| re.is_match(line))
+    }
 }
 
 /// Whether a regex pattern surely has no assertion (`^`, `$`, `\b`, `\B`, `\A`, `\z`, `\<`,
@@ -461,13 +495,13 @@ fn remove_glosses(text: &str) -> String {
 }
 
 impl Normalizer {
-    pub fn new(debris_lines: RegexSet, debris_spans: Option<Regex>) -> Normalizer {
-        LazyLock::force(&SIMPLIFIER);
+    /// `debris_lines`: valid regexes (the config checked them), each matched against a line.
+    pub fn new(debris_lines: &[String], debris_spans: Option<Regex>) -> Normalizer {
         let spans_unanchored = debris_spans
             .as_ref()
             .is_some_and(|re| without_assertions(re.as_str()));
         Normalizer {
-            debris_lines,
+            debris_lines: DebrisLines::new(debris_lines),
             debris_spans,
             spans_unanchored,
         }
@@ -522,7 +556,11 @@ mod tests {
 
     fn normalizer() -> Normalizer {
         Normalizer::new(
-            RegexSet::new([r"^\s*-?\s*扫一扫", r"^发布日期\s*:"]).unwrap(),
+            &[
+                r"^\s*-?\s*扫一扫".into(),
+                r"^发布日期\s*:".into(),
+                "(浏览次数|点击量)\\s*:".into(),
+            ],
             Some(Regex::new(r"\[bookmark:[^\]]*\]").unwrap()),
         )
     }
@@ -657,12 +695,18 @@ mod tests {
     fn debris_lines_go_to_chrome_and_blank_lines_vanish() {
         let n = normalizer();
         let t = n.normalize(
-            "标题\n\n  发布日期:2025-01-16 \n[bookmark: _GoBack]正文第一段。\n- 扫一扫在手机打开当前页",
+            "标题\n\n  发布日期:2025-01-16 \n[bookmark: _GoBack]正文第一段。\n- 扫一扫在手机打开当前页\n\
+             作者:某某 浏览次数: 35\n浏览次数统计方法另行规定。",
         );
-        assert_eq!(t.body, "标题\n正文第一段。");
+        // `浏览次数:` matches anywhere in a line, the other two only at its start.
+        assert_eq!(t.body, "标题\n正文第一段。\n浏览次数统计方法另行规定。");
         assert_eq!(
             t.chrome,
-            ["发布日期:2025-01-16", "- 扫一扫在手机打开当前页"]
+            [
+                "发布日期:2025-01-16",
+                "- 扫一扫在手机打开当前页",
+                "作者:某某 浏览次数: 35"
+            ]
         );
     }
 }
