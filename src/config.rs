@@ -24,6 +24,7 @@ use crate::extract::Lexicon;
 use crate::html::HtmlExtractor;
 use crate::metadata::MetadataRules;
 use crate::normalize::{canonical_word, Normalizer};
+use crate::places::PlaceWords;
 use crate::record::Qualifier;
 use crate::structure::StructureRules;
 
@@ -46,6 +47,7 @@ struct Wire {
     report: WireReport,
     structure: WireStructure,
     metadata: WireMetadata,
+    places: WirePlaces,
     #[serde(rename = "indicator", default)]
     indicators: Vec<WireIndicator>,
     #[serde(default)]
@@ -174,6 +176,16 @@ struct WireMetadata {
     issuer_suffixes: Vec<S>,
     #[serde(default)]
     intro_words: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WirePlaces {
+    township_self_references: std::collections::BTreeMap<String, Spanned<u32>>,
+    county_self_references: std::collections::BTreeMap<String, Spanned<u32>>,
+    not_self_references: Vec<S>,
+    issuer_line_endings: Vec<S>,
+    short_name_prefixes: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -323,6 +335,7 @@ pub struct Config {
     pub report: ReportRules,
     pub structure: StructureRules,
     pub metadata: MetadataRules,
+    pub places: PlaceWords,
     pub catalogue: Catalogue,
     pub output: OutputRules,
 }
@@ -759,6 +772,42 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         }
     };
 
+    // [places]
+    let pl = &w.places;
+    let mut self_references = Vec::new();
+    for (map, township) in [
+        (&pl.township_self_references, true),
+        (&pl.county_self_references, false),
+    ] {
+        for (word, weight) in map {
+            let key = if township {
+                "places.township_self_references"
+            } else {
+                "places.county_self_references"
+            };
+            if word.trim().is_empty() {
+                p.add(weight.span(), key, "an empty word".to_string());
+            }
+            if *weight.get_ref() == 0 {
+                p.add(
+                    weight.span(),
+                    key,
+                    format!("{word}: a weight must be at least 1"),
+                );
+            }
+            self_references.push((canonical_word(word), township, *weight.get_ref()));
+        }
+    }
+    check_words(&pl.not_self_references, "places.not_self_references", p);
+    check_words(&pl.issuer_line_endings, "places.issuer_line_endings", p);
+    check_words(&pl.short_name_prefixes, "places.short_name_prefixes", p);
+    let places = PlaceWords {
+        self_references,
+        not_self_references: words(&pl.not_self_references),
+        issuer_line_endings: words(&pl.issuer_line_endings),
+        short_name_prefixes: words(&pl.short_name_prefixes),
+    };
+
     // [output]
     let mut partition_by = Vec::new();
     for c in &w.output.partition_by {
@@ -799,6 +848,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         report,
         structure,
         metadata: metadata?,
+        places,
         catalogue: Catalogue::new(catalogue, classify_totals, part_markers),
         output: OutputRules { partition_by },
     })
@@ -938,6 +988,42 @@ mod tests {
         let want_line = bad.lines().position(|l| l.contains("首页(")).unwrap() + 1;
         assert_eq!(regex_problem.line, want_line);
         assert!(err.to_string().contains(&format!("bad.toml:{want_line}:")));
+    }
+
+    #[test]
+    fn places_words_are_read_and_checked() {
+        let c = Config::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let p = &c.places;
+        assert!(p.self_references.contains(&("我镇".to_string(), true, 4)));
+        assert!(p
+            .self_references
+            .contains(&("县政府".to_string(), false, 1)));
+        assert!(p.not_self_references.iter().any(|w| w == "全乡镇"));
+        assert!(p.issuer_line_endings.iter().any(|w| w == "人民政府"));
+        assert!(p.short_name_prefixes.iter().any(|w| w == "法治"));
+
+        let bad = BUILTIN
+            .replacen("\"我镇\" = 4", "\"我镇\" = 0", 1)
+            .replacen(
+                "short_name_prefixes = [\"法治\"",
+                "short_name_prefixes = [\"\"",
+                1,
+            );
+        let err = Config::parse(&bad, "places.toml")
+            .err()
+            .expect("bad [places] is refused");
+        let at = |key: &str| err.problems.iter().find(|p| p.key == key).map(|p| p.line);
+        let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).map(|i| i + 1);
+        assert_eq!(
+            at("places.township_self_references"),
+            line_of("\"我镇\" = 0"),
+            "{err}"
+        );
+        assert_eq!(
+            at("places.short_name_prefixes"),
+            line_of("short_name_prefixes = [\"\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl Clock {
 /// Everything compiled once per run.
 pub struct Engine {
     pub config: Config,
-    pub gazetteer: &'static Gazetteer,
+    pub gazetteer: Gazetteer,
 }
 
 /// Starts building the tables every run shares (the gazetteer, the Traditional→Simplified
@@ -86,9 +86,7 @@ pub struct Engine {
 /// compiled and the first document needs them. Optional: whatever is not ready is built (once)
 /// on first use.
 pub fn prepare_shared_tables() {
-    std::thread::spawn(|| {
-        Gazetteer::embedded();
-    });
+    std::thread::spawn(crate::places::prepare);
     std::thread::spawn(crate::normalize::prepare);
 }
 
@@ -131,8 +129,8 @@ fn is_docx_path(path: &str) -> bool {
 impl Engine {
     pub fn new(config: Config) -> Engine {
         Engine {
+            gazetteer: Gazetteer::new(&config.places),
             config,
-            gazetteer: Gazetteer::embedded(),
         }
     }
 

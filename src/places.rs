@@ -8,9 +8,10 @@
 //!
 //! How it works (EXTRACTION.md §4):
 //! - One leftmost-longest [`Dictionary`] of every official name, a few derived
-//!   aliases and a handful of self-reference words scans the title and the text once.
-//!   Aliases: ethnic infixes dropped from autonomous names (`金平苗族瑶族傣族自治县` →
-//!   `金平县`, `XX回族乡` → `XX乡`), `XX街道办事处` rows read as `XX街道`. Short names
+//!   aliases and the self-reference words of `[places]` in `pipeline.toml` scans the title
+//!   and the text once.
+//!   Aliases: ethnic infixes (`assets/ethnic-groups.txt`) dropped from autonomous names
+//!   (`金平苗族瑶族傣族自治县` → `金平县`, `XX回族乡` → `XX乡`), `XX街道办事处` rows read as `XX街道`. Short names
 //!   without the suffix (`龙川`, `广东`) are only *evidence* for a candidate already under
 //!   consideration, and only in an unmistakable context: after `法治`/`平安`, inside
 //!   brackets or quotes, or written right against another division name (`龙川登云镇`).
@@ -18,9 +19,10 @@
 //!   the same kinds of context; in the title or a signature line they always count.
 //! - Only township rows named `…镇/乡/街道/苏木/办事处` count as townships.
 //! - Level: the most specific division named in the title decides; otherwise signature
-//!   or heading lines (short lines ending in `人民政府`, `办事处`, `委员会`, `党委` …), the
-//!   self-references outside `《》` (`我镇/本镇/全镇/镇党委…` against `我县/本县/全县/
-//!   我区/县政府…`) and how often the leading township/county is named are weighed.
+//!   or heading lines (short lines ending in `[places] issuer_line_endings`: `人民政府`,
+//!   `办事处`, `委员会` …), the self-references outside `《》` (`[places]`: `我镇/本镇/全镇/镇党委…`
+//!   against `我县/本县/全县/我区/县政府…`) and how often the leading township/county is named
+//!   are weighed.
 //! - The issuing township is the township name with the largest weighted count (title 10,
 //!   signature line 6, body 1). It is placed only if its name is unique in the table or the
 //!   text names the county or city of exactly one of the rows bearing that name; otherwise
@@ -38,7 +40,8 @@
 //! leftmost-longest matching keeps only the first of two overlapping names, so a name
 //! that starts inside another one is not seen; a short-name or two-character match is
 //! only as good as its context rule (`法治X`, `(X)`, written against another name).
-//! Build cost: about 40 ms per run, mostly CSV parsing and maps.
+//! Build cost: about 40 ms per process to parse the tables (on a background thread at
+//! start-up, see [`prepare`]), then about 10 ms per run for the dictionary.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -60,138 +63,32 @@ pub struct Place {
     pub admin_code: Option<String>,
 }
 
-/// Names of China's ethnic groups as they appear inside autonomous-area names
-/// (`各` for `各族`, `民` for `民族乡`). Vocabulary for building aliases, not place names.
-const ETHNIC: &[&str] = &[
-    "蒙古",
-    "回",
-    "藏",
-    "维吾尔",
-    "苗",
-    "彝",
-    "壮",
-    "布依",
-    "朝鲜",
-    "满",
-    "侗",
-    "瑶",
-    "白",
-    "土家",
-    "哈尼",
-    "哈萨克",
-    "傣",
-    "黎",
-    "傈僳",
-    "佤",
-    "畲",
-    "高山",
-    "拉祜",
-    "水",
-    "东乡",
-    "纳西",
-    "景颇",
-    "柯尔克孜",
-    "土",
-    "达斡尔",
-    "仫佬",
-    "羌",
-    "布朗",
-    "撒拉",
-    "毛南",
-    "仡佬",
-    "锡伯",
-    "阿昌",
-    "普米",
-    "塔吉克",
-    "怒",
-    "乌孜别克",
-    "俄罗斯",
-    "鄂温克",
-    "德昂",
-    "保安",
-    "裕固",
-    "京",
-    "塔塔尔",
-    "独龙",
-    "鄂伦春",
-    "赫哲",
-    "门巴",
-    "珞巴",
-    "基诺",
-    "各",
-    "民",
-];
+/// Names of China's ethnic groups as they appear inside autonomous-area names (`各` for
+/// `各族`, `民` for `民族乡`): reference data for deriving aliases from the division tables,
+/// one per line in `assets/ethnic-groups.txt`.
+static ETHNIC: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    include_str!("../assets/ethnic-groups.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
 
-/// Self-reference words: (word, true = township level, weight). Counted outside `《》`.
-const SELF_REFS: &[(&str, bool, u32)] = &[
-    ("我镇", true, 4),
-    ("本镇", true, 4),
-    ("我乡", true, 4),
-    ("本乡", true, 4),
-    ("我街道", true, 4),
-    ("本街道", true, 4),
-    ("我街", true, 4),
-    ("我苏木", true, 4),
-    ("本苏木", true, 4),
-    ("全镇", true, 2),
-    ("全乡", true, 2),
-    ("全街道", true, 2),
-    ("全苏木", true, 2),
-    ("镇党委", true, 2),
-    ("镇政府", true, 2),
-    ("镇人民政府", true, 2),
-    ("乡党委", true, 2),
-    ("乡政府", true, 2),
-    ("乡人民政府", true, 2),
-    ("街道党工委", true, 2),
-    ("街道工委", true, 2),
-    ("我县", false, 4),
-    ("本县", false, 4),
-    ("我区", false, 4),
-    ("本区", false, 4),
-    ("我旗", false, 4),
-    ("本旗", false, 4),
-    ("我市", false, 4),
-    ("本市", false, 4),
-    ("全县", false, 2),
-    ("全区", false, 2),
-    ("全旗", false, 2),
-    ("县政府", false, 1),
-    ("区政府", false, 1),
-    ("旗政府", false, 1),
-];
+/// The vocabulary of `[places]` in `pipeline.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct PlaceWords {
+    /// Words a report uses for its own unit: (word, true = township level, weight). Counted
+    /// outside `《》`.
+    pub self_references: Vec<(String, bool, u32)>,
+    /// Words that contain a self-reference but are not one; matched so that the
+    /// leftmost-longest scan swallows them (`全乡镇` is not `全乡`).
+    pub not_self_references: Vec<String>,
+    /// Endings of a line that names the issuing body (signature or letterhead).
+    pub issuer_line_endings: Vec<String>,
+    /// Words right before a short name that make it unmistakable (`法治龙川建设`).
+    pub short_name_prefixes: Vec<String>,
+}
 
-/// Words that contain a self-reference but are not one; matched so that the
-/// leftmost-longest scan swallows them (`全乡镇` is not `全乡`).
-const NEUTRAL: &[&str] = &[
-    "乡镇",
-    "全乡镇",
-    "各乡镇",
-    "乡镇党委",
-    "乡镇政府",
-    "乡镇人民政府",
-    "镇街",
-    "街道办事处",
-    "区县",
-    "县区",
-    "县市区",
-    "全区县",
-];
-
-/// Endings of a line that names the issuing body (signature or letterhead).
-const ISSUER_ENDINGS: &[&str] = &[
-    "人民政府",
-    "办事处",
-    "委员会",
-    "党委",
-    "党工委",
-    "管委会",
-    "人民政府办公室",
-    "政府办公室",
-];
-
-/// Words right before a short name that make it unmistakable (`法治龙川建设`).
-const SHORT_PREFIXES: &[&str] = &["法治", "平安", "美丽", "幸福", "数字", "智慧"];
 const OPENERS: &[char] = &['(', '（', '“', '「', '【', '〔', '"'];
 const CLOSERS: &[char] = &[')', '）', '”', '」', '】', '〕', '"'];
 
@@ -258,12 +155,31 @@ struct Township {
     county: u32,
 }
 
-/// The division tables and the dictionary of their names. Build once, share freely.
-pub struct Gazetteer {
+/// The division tables and every form of every name, parsed from the embedded CSVs once per
+/// process (see [`prepare`]).
+struct Tables {
     provinces: Vec<Province>,
     cities: Vec<City>,
     counties: Vec<County>,
     townships: Vec<Township>,
+    /// Every name form and the divisions it names, sorted by name.
+    named: Vec<(String, Vec<Ref>)>,
+}
+
+static TABLES: LazyLock<Tables> =
+    LazyLock::new(|| Tables::parse(PROVINCES_CSV, CITIES_CSV, AREAS_CSV, STREETS_CSV));
+
+/// Parses the embedded division tables now (a few tens of ms), e.g. on a background thread
+/// at start-up, rather than when the first [`Gazetteer`] is built.
+pub fn prepare() {
+    LazyLock::force(&TABLES);
+}
+
+/// The division tables and the dictionary of their names and of the `[places]` words.
+/// Build once per run, share freely.
+pub struct Gazetteer {
+    tables: &'static Tables,
+    words: PlaceWords,
     pats: Vec<Pat>,
     /// The text of each pattern, by pattern id.
     pat_names: Vec<String>,
@@ -275,10 +191,10 @@ pub struct Gazetteer {
 impl std::fmt::Debug for Gazetteer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gazetteer")
-            .field("provinces", &self.provinces.len())
-            .field("cities", &self.cities.len())
-            .field("counties", &self.counties.len())
-            .field("townships", &self.townships.len())
+            .field("provinces", &self.tables.provinces.len())
+            .field("cities", &self.tables.cities.len())
+            .field("counties", &self.tables.counties.len())
+            .field("townships", &self.tables.townships.len())
             .field("patterns", &self.pats.len())
             .finish()
     }
@@ -432,17 +348,8 @@ impl Builder {
     }
 }
 
-impl Gazetteer {
-    /// The gazetteer of the embedded tables: built on first use (a few tens of ms) and
-    /// shared by the rest of the process.
-    pub fn embedded() -> &'static Gazetteer {
-        static EMBEDDED: LazyLock<Gazetteer> = LazyLock::new(|| {
-            Gazetteer::from_tables(PROVINCES_CSV, CITIES_CSV, AREAS_CSV, STREETS_CSV)
-        });
-        &EMBEDDED
-    }
-
-    fn from_tables(prov_csv: &str, city_csv: &str, area_csv: &str, street_csv: &str) -> Self {
+impl Tables {
+    fn parse(prov_csv: &str, city_csv: &str, area_csv: &str, street_csv: &str) -> Tables {
         let mut b = Builder::default();
 
         let mut provinces = Vec::new();
@@ -583,30 +490,50 @@ impl Gazetteer {
         // Deterministic pattern order.
         let mut named: Vec<(String, Vec<Ref>)> = b.names.into_iter().collect();
         named.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut patterns: Vec<String> = Vec::with_capacity(named.len() + 64);
-        let mut pats = Vec::with_capacity(named.len() + 64);
+        Tables {
+            provinces,
+            cities,
+            counties,
+            townships,
+            named,
+        }
+    }
+}
+
+impl Gazetteer {
+    /// The gazetteer of the embedded division tables with the `[places]` words.
+    pub fn new(words: &PlaceWords) -> Gazetteer {
+        let tables: &'static Tables = &TABLES;
+        let mut patterns: Vec<String> = Vec::with_capacity(tables.named.len() + 64);
+        let mut pats = Vec::with_capacity(tables.named.len() + 64);
         let mut refs = Vec::new();
-        let keyword = |w: &str| SELF_REFS.iter().any(|(k, _, _)| *k == w) || NEUTRAL.contains(&w);
-        for (name, rs) in named {
-            if keyword(&name) {
+        let keyword = |w: &str| {
+            words.self_references.iter().any(|(k, _, _)| k == w)
+                || words.not_self_references.iter().any(|k| k == w)
+        };
+        for (name, rs) in &tables.named {
+            if keyword(name) {
                 continue;
             }
             let first = refs.len() as u32;
-            refs.extend_from_slice(&rs);
+            refs.extend_from_slice(rs);
             pats.push(Pat::Names {
                 first,
                 count: rs.len() as u32,
-                weak: char_len(&name) <= 2,
+                weak: char_len(name) <= 2,
             });
-            patterns.push(name);
+            patterns.push(name.clone());
         }
-        for &(w, township, weight) in SELF_REFS {
-            pats.push(Pat::SelfRef { township, weight });
-            patterns.push(w.to_string());
+        for (w, township, weight) in &words.self_references {
+            pats.push(Pat::SelfRef {
+                township: *township,
+                weight: *weight,
+            });
+            patterns.push(w.clone());
         }
-        for &w in NEUTRAL {
+        for w in &words.not_self_references {
             pats.push(Pat::Neutral);
-            patterns.push(w.to_string());
+            patterns.push(w.clone());
         }
         pats.push(Pat::Open);
         patterns.push("《".to_string());
@@ -615,10 +542,8 @@ impl Gazetteer {
 
         let dict = Dictionary::new(&patterns).ok();
         Gazetteer {
-            provinces,
-            cities,
-            counties,
-            townships,
+            tables,
+            words: words.clone(),
             pats,
             pat_names: patterns,
             refs,
@@ -684,7 +609,7 @@ impl Gazetteer {
             let z = match zone {
                 Zone::Title => Zone::Title,
                 _ => *line_zone.get_or_insert_with(|| {
-                    if is_issuer_line(&src[line_start..line_end]) {
+                    if self.is_issuer_line(&src[line_start..line_end]) {
                         Zone::Issuer
                     } else {
                         Zone::Body
@@ -693,7 +618,11 @@ impl Gazetteer {
             };
             let before = &src[..m.start];
             let after = &src[m.end..];
-            let ctx = SHORT_PREFIXES.iter().any(|p| before.ends_with(p))
+            let ctx = self
+                .words
+                .short_name_prefixes
+                .iter()
+                .any(|p| before.ends_with(p.as_str()))
                 || (before.ends_with(OPENERS) && after.starts_with(CLOSERS));
             hits.push(Hit {
                 pat,
@@ -891,15 +820,16 @@ impl Gazetteer {
                 province: ev
                     .provinces
                     .first()
-                    .and_then(|&p| self.provinces.get(p as usize))
+                    .and_then(|&p| self.tables.provinces.get(p as usize))
                     .map(|p| p.name.clone()),
                 ..Place::default()
             },
             Level::City => title_city
                 .or(issuer_city)
-                .and_then(|c| self.cities.get(c as usize))
+                .and_then(|c| self.tables.cities.get(c as usize))
                 .map(|c| Place {
                     province: self
+                        .tables
                         .provinces
                         .get(c.province as usize)
                         .map(|p| p.name.clone()),
@@ -917,7 +847,12 @@ impl Gazetteer {
             .filter(|r| r.level == Level::Township && !r.short)
             .map(|r| r.id)
             .collect();
-        let name_of = |id: u32| self.townships.get(id as usize).map(|t| t.name.clone());
+        let name_of = |id: u32| {
+            self.tables
+                .townships
+                .get(id as usize)
+                .map(|t| t.name.clone())
+        };
         let mut chosen = None;
         if cands.len() == 1 {
             chosen = cands.first().copied();
@@ -925,10 +860,10 @@ impl Gazetteer {
             let mut best_score = 0u32;
             let mut n_best = 0;
             for &t in &cands {
-                let Some(tw) = self.townships.get(t as usize) else {
+                let Some(tw) = self.tables.townships.get(t as usize) else {
                     continue;
                 };
-                let Some(county) = self.counties.get(tw.county as usize) else {
+                let Some(county) = self.tables.counties.get(tw.county as usize) else {
                     continue;
                 };
                 let mut s = 0;
@@ -941,7 +876,7 @@ impl Gazetteer {
                 if s == 0 {
                     continue;
                 }
-                if let Some(c) = self.cities.get(county.city as usize) {
+                if let Some(c) = self.tables.cities.get(county.city as usize) {
                     if ev.has(Level::Province, c.province) {
                         s += 1;
                     }
@@ -960,7 +895,7 @@ impl Gazetteer {
                 chosen = None;
             }
         }
-        match chosen.and_then(|t| self.townships.get(t as usize).map(|tw| (t, tw))) {
+        match chosen.and_then(|t| self.tables.townships.get(t as usize).map(|tw| (t, tw))) {
             Some((_, tw)) => {
                 let mut p = self.county_place(tw.county);
                 p.township = Some(tw.name.clone());
@@ -979,7 +914,7 @@ impl Gazetteer {
     }
 
     fn place_county(&self, id: u32, tally: &[(u32, u32, u32, usize)], ev: &Evidence) -> Place {
-        let Some(county) = self.counties.get(id as usize) else {
+        let Some(county) = self.tables.counties.get(id as usize) else {
             return Place::default();
         };
         let score_of = |c: u32| tally.iter().find(|x| x.0 == c).map_or(0, |x| x.1);
@@ -989,6 +924,7 @@ impl Gazetteer {
             .filter(|x| {
                 x.1 == top
                     && self
+                        .tables
                         .counties
                         .get(x.0 as usize)
                         .is_some_and(|c| c.name == county.name)
@@ -1002,20 +938,21 @@ impl Gazetteer {
         let mut best_score = 0u32;
         let mut n_best = 0;
         for &c in &group {
-            let Some(cty) = self.counties.get(c as usize) else {
+            let Some(cty) = self.tables.counties.get(c as usize) else {
                 continue;
             };
             let mut s = 0;
             if ev.has(Level::City, cty.city) {
                 s += 2;
             }
-            if let Some(city) = self.cities.get(cty.city as usize) {
+            if let Some(city) = self.tables.cities.get(cty.city as usize) {
                 if ev.has(Level::Province, city.province) {
                     s += 1;
                 }
             }
             if ev.townships.iter().any(|&t| {
-                self.townships
+                self.tables
+                    .townships
                     .get(t as usize)
                     .is_some_and(|tw| tw.county == c)
             }) {
@@ -1042,13 +979,13 @@ impl Gazetteer {
 
     /// Full place of a county, with its 6-digit code.
     fn county_place(&self, id: u32) -> Place {
-        let Some(c) = self.counties.get(id as usize) else {
+        let Some(c) = self.tables.counties.get(id as usize) else {
             return Place::default();
         };
-        let city = self.cities.get(c.city as usize);
+        let city = self.tables.cities.get(c.city as usize);
         Place {
             province: city
-                .and_then(|ci| self.provinces.get(ci.province as usize))
+                .and_then(|ci| self.tables.provinces.get(ci.province as usize))
                 .map(|p| p.name.clone()),
             city: city.and_then(|ci| ci.name.clone()),
             county: Some(c.name.clone()),
@@ -1136,16 +1073,22 @@ fn best(tally: &[(u32, u32, u32, usize)]) -> Option<&(u32, u32, u32, usize)> {
         .max_by(|a, b| a.1.cmp(&b.1).then(b.3.cmp(&a.3)))
 }
 
-/// A short line naming the issuing body (signature or letterhead).
-fn is_issuer_line(line: &str) -> bool {
-    let t = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
-    if t.len() > 40 * 3 {
-        return false;
+impl Gazetteer {
+    /// A short line naming the issuing body (signature or letterhead).
+    fn is_issuer_line(&self, line: &str) -> bool {
+        let t = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+        if t.len() > 40 * 3 {
+            return false;
+        }
+        let n = char_len(t);
+        (4..=40).contains(&n)
+            && !t.contains(['。', '，', ',', '：', ':', '；', ';', '、'])
+            && self
+                .words
+                .issuer_line_endings
+                .iter()
+                .any(|e| t.ends_with(e.as_str()))
     }
-    let n = char_len(t);
-    (4..=40).contains(&n)
-        && !t.contains(['。', '，', ',', '：', ':', '；', ';', '、'])
-        && ISSUER_ENDINGS.iter().any(|e| t.ends_with(e))
 }
 
 #[cfg(test)]
@@ -1153,7 +1096,11 @@ mod tests {
     use super::*;
 
     fn g() -> &'static Gazetteer {
-        Gazetteer::embedded()
+        static G: LazyLock<Gazetteer> = LazyLock::new(|| {
+            let config = crate::config::Config::builtin().expect("the built-in config is valid");
+            Gazetteer::new(&config.places)
+        });
+        &G
     }
 
     /// (province, city, county, township, code); "" = None.
@@ -1468,10 +1415,14 @@ mod tests {
     #[test]
     fn tables_loaded() {
         let g = g();
-        assert_eq!(g.provinces.len(), 31);
-        assert_eq!(g.cities.len(), 342);
-        assert_eq!(g.counties.len(), 2978);
-        assert!(g.townships.len() > 38_000, "{}", g.townships.len());
+        assert_eq!(g.tables.provinces.len(), 31);
+        assert_eq!(g.tables.cities.len(), 342);
+        assert_eq!(g.tables.counties.len(), 2978);
+        assert!(
+            g.tables.townships.len() > 38_000,
+            "{}",
+            g.tables.townships.len()
+        );
         assert!(g.dict.is_some());
     }
 
@@ -1485,7 +1436,7 @@ mod tests {
             ("2024年12月4日", false),
         ];
         for &(line, want) in cases {
-            assert_eq!(is_issuer_line(line), want, "{line}");
+            assert_eq!(g().is_issuer_line(line), want, "{line}");
         }
     }
 }
