@@ -13,8 +13,9 @@
 //!   Aliases: ethnic infixes (`assets/ethnic-groups.txt`) dropped from autonomous names
 //!   (`金平苗族瑶族傣族自治县` → `金平县`, `XX回族乡` → `XX乡`), `XX街道办事处` rows read as
 //!   `XX街道`. Short names without the suffix (`龙川`, `广东`) are only *evidence* for a
-//!   candidate already under consideration, and only in an unmistakable context: after `法治`/`平安`, inside
-//!   brackets or quotes, or written right against another division name (`龙川登云镇`).
+//!   candidate already under consideration, and only in an unmistakable context: after
+//!   `[places] short_name_prefixes` (`法治`, `平安`…), inside brackets or quotes, or written
+//!   right against another division name (`龙川登云镇`).
 //!   Names of one or two characters (`城区`, `赵县`, `新镇`) count in the body only in
 //!   the same kinds of context; in the title or a signature line they always count.
 //! - Only township rows named `…镇/乡/街道/苏木/办事处` count as townships.
