@@ -1,12 +1,12 @@
-//! Incremental runs: what the previous run wrote, which inputs can keep their rows, and the
-//! cursors that copy those rows over.
+//! Incremental runs: what the previous run wrote, and which inputs can keep their rows.
 //!
-//! The previous manifest says which program version, config hash and layout made the tables
-//! and lists their part files. If all three match, the previous `reports` rows (a few key
-//! columns, one row per input) tell, for each input path, its content hash and row counts; an
-//! input with the same path and hash keeps its rows. The rows are copied by one forward cursor
-//! per part file: both the old files and the new run are ordered by `source_path`, so memory
-//! stays bounded by a batch per open part.
+//! The previous manifest says which program version, config hash, layout and table format
+//! made the tables and lists their part files. If all four match, the previous `reports` rows
+//! (a few key columns, one row per input) tell, for each input path, its content hash and row
+//! counts; an input with the same path and hash keeps its rows. Each partition's reports, in
+//! file order, and its four part files go to the writer of that partition
+//! ([`crate::write::PreviousPart`]), which copies the pages of unchanged units and decodes the
+//! rest (see [`crate::write`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -14,17 +14,13 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
-use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use serde::Deserialize;
 
 use crate::output::Layout;
 use crate::record::Status;
-use crate::write::{col, TableKind, REPORTS};
-
-/// Rows read at a time from an old part file.
-const READ_BATCH: usize = 1024;
+use crate::write::{col, PreviousDoc, PreviousPart, TableKind, REPORTS};
 
 /// The parts of a previous manifest an incremental run relies on.
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +32,9 @@ pub struct PreviousRun {
     /// Part files per table, relative to OUT.
     #[serde(default)]
     pub parts: BTreeMap<String, Vec<String>>,
+    /// [`crate::write::table_format`] of the tables (empty for runs before it was recorded).
+    #[serde(default)]
+    pub table_format: String,
 }
 
 /// An input of the previous run, from its `reports` row.
@@ -48,6 +47,8 @@ pub struct OldReport {
     pub n_indicators: usize,
     /// The hive folders of its rows (`""` when unpartitioned).
     pub partition: String,
+    /// Its place among the reports of its partition's files ([`PreviousPart::docs`]).
+    pub ordinal: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,11 @@ pub enum ReuseError {
     Read { path: PathBuf, message: String },
     #[error("the previous table {path} does not have the rows its reports table promises for {source_path}")]
     Missing { path: PathBuf, source_path: String },
+    #[error("the previous run lists no {table} part for partition {partition:?}")]
+    NoPart {
+        table: &'static str,
+        partition: String,
+    },
 }
 
 fn read_err(path: &Path) -> impl Fn(String) -> ReuseError + '_ {
@@ -75,13 +81,12 @@ pub fn partition_of_part(rel: &str) -> String {
     segs.join("/")
 }
 
-/// The previous run's tables, opened for copying rows.
+/// The previous run's tables, opened for reuse.
 pub struct OldTables {
     /// Every old input by `source_path`.
     pub reports: HashMap<String, OldReport>,
-    /// Local path of each part file by (table, partition).
-    files: HashMap<(&'static str, String), PathBuf>,
-    cursors: HashMap<(&'static str, String), Cursor>,
+    /// Per partition (`""` when unpartitioned): its reports in file order and its part files.
+    pub parts: HashMap<String, PreviousPart>,
 }
 
 impl OldTables {
@@ -91,16 +96,18 @@ impl OldTables {
         previous: &PreviousRun,
         local: &dyn Fn(&str) -> PathBuf,
     ) -> Result<OldTables, ReuseError> {
-        let mut files = HashMap::new();
+        let mut files: HashMap<(&'static str, String), PathBuf> = HashMap::new();
         for kind in TableKind::ALL {
             for rel in previous.parts.get(kind.name()).into_iter().flatten() {
                 files.insert((kind.name(), partition_of_part(rel)), local(rel));
             }
         }
+        let mut parts = HashMap::new();
         let mut reports = HashMap::new();
         for rel in previous.parts.get(REPORTS).into_iter().flatten() {
             let path = local(rel);
             let partition = partition_of_part(rel);
+            let mut docs = Vec::new();
             let file = File::open(&path).map_err(|e| read_err(&path)(e.to_string()))?;
             let builder = ParquetRecordBatchReaderBuilder::try_new(file)
                 .map_err(|e| read_err(&path)(e.to_string()))?;
@@ -151,140 +158,44 @@ impl OldTables {
                         .into_iter()
                         .find(|s| s.as_str() == statuses.value(row))
                         .unwrap_or(Status::Error);
+                    let (n_mentions, n_indicators) = (
+                        n_m.value(row).max(0) as usize,
+                        n_i.value(row).max(0) as usize,
+                    );
                     reports.insert(
                         paths.value(row).to_owned(),
                         OldReport {
                             report_id: ids.value(row).to_owned(),
                             status,
                             bytes: bytes.value(row),
-                            n_mentions: n_m.value(row).max(0) as usize,
-                            n_indicators: n_i.value(row).max(0) as usize,
+                            n_mentions,
+                            n_indicators,
                             partition: partition.clone(),
+                            ordinal: docs.len(),
                         },
                     );
+                    docs.push(PreviousDoc {
+                        source_path: paths.value(row).to_owned(),
+                        n_mentions,
+                        n_indicators,
+                    });
                 }
             }
-        }
-        Ok(OldTables {
-            reports,
-            files,
-            cursors: HashMap::new(),
-        })
-    }
-
-    /// The `n` rows of `source_path` in the old `table` part of `partition`, as batch slices.
-    pub fn take(
-        &mut self,
-        table: TableKind,
-        partition: &str,
-        source_path: &str,
-        n: usize,
-    ) -> Result<Vec<RecordBatch>, ReuseError> {
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        let key = (table.name(), partition.to_owned());
-        if !self.cursors.contains_key(&key) {
-            let Some(path) = self.files.get(&key) else {
-                return Err(ReuseError::Missing {
-                    path: PathBuf::from(format!("{}/{partition}", table.name())),
-                    source_path: source_path.to_owned(),
-                });
-            };
-            let cursor = Cursor::open(path)?;
-            self.cursors.insert(key.clone(), cursor);
-        }
-        let cursor = self
-            .cursors
-            .get_mut(&key)
-            .ok_or_else(|| read_err(Path::new(table.name()))("no cursor".into()))?;
-        cursor.take(source_path, n)
-    }
-}
-
-/// A forward reader over one part file.
-struct Cursor {
-    path: PathBuf,
-    reader: ParquetRecordBatchReader,
-    batch: Option<RecordBatch>,
-    offset: usize,
-}
-
-impl Cursor {
-    fn open(path: &Path) -> Result<Cursor, ReuseError> {
-        let file = File::open(path).map_err(|e| read_err(path)(e.to_string()))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.with_batch_size(READ_BATCH).build())
-            .map_err(|e| read_err(path)(e.to_string()))?;
-        Ok(Cursor {
-            path: path.to_path_buf(),
-            reader,
-            batch: None,
-            offset: 0,
-        })
-    }
-
-    /// Loads the next batch when the current one is used up; false at the end of the file.
-    fn fill(&mut self) -> Result<bool, ReuseError> {
-        while self
-            .batch
-            .as_ref()
-            .is_none_or(|b| self.offset >= b.num_rows())
-        {
-            match self.reader.next() {
-                None => return Ok(false),
-                Some(batch) => {
-                    self.batch = Some(batch.map_err(|e| read_err(&self.path)(e.to_string()))?);
-                    self.offset = 0;
-                }
+            let mut table_files = Vec::with_capacity(4);
+            for kind in TableKind::ALL {
+                let file = files
+                    .remove(&(kind.name(), partition.clone()))
+                    .ok_or_else(|| ReuseError::NoPart {
+                        table: kind.name(),
+                        partition: partition.clone(),
+                    })?;
+                table_files.push(file);
             }
+            let files: [PathBuf; 4] = table_files
+                .try_into()
+                .map_err(|_| read_err(&path)("four tables expected".into()))?;
+            parts.insert(partition, PreviousPart { docs, files });
         }
-        Ok(true)
-    }
-
-    /// Skips rows of other paths (inputs deleted, changed or turned duplicate since), then
-    /// takes `n` rows of `source_path`.
-    fn take(&mut self, source_path: &str, n: usize) -> Result<Vec<RecordBatch>, ReuseError> {
-        let file = self.path.clone();
-        let missing = || ReuseError::Missing {
-            path: file.clone(),
-            source_path: source_path.to_owned(),
-        };
-        let mut out = Vec::new();
-        let mut left = n;
-        while left > 0 {
-            if !self.fill()? {
-                return Err(missing());
-            }
-            let Some(batch) = self.batch.as_ref() else {
-                return Err(missing());
-            };
-            let paths = batch
-                .column_by_name(col::SOURCE_PATH)
-                .ok_or_else(missing)?
-                .as_string::<i32>()
-                .clone();
-            let len = batch.num_rows();
-            if left == n {
-                while self.offset < len && paths.value(self.offset) != source_path {
-                    self.offset += 1;
-                }
-                if self.offset == len {
-                    continue;
-                }
-            }
-            let start = self.offset;
-            let mut end = start;
-            while end < len && end - start < left && paths.value(end) == source_path {
-                end += 1;
-            }
-            if end == start {
-                return Err(missing());
-            }
-            out.push(batch.slice(start, end - start));
-            left -= end - start;
-            self.offset = end;
-        }
-        Ok(out)
+        Ok(OldTables { reports, parts })
     }
 }

@@ -26,7 +26,10 @@ use crate::incremental::{OldReport, OldTables, PreviousRun, ReuseError};
 use crate::output::{self, Layout, OutputError, PartitionColumn, Shard, Stage};
 use crate::pipeline::{report_id, Engine, StageTimes, STAGES};
 use crate::record::{Date, ReportRecord, Status};
-use crate::write::{table_names, DatasetWriter, TableCounts, TableKind, WriteError};
+use crate::write::{
+    table_format, table_names, DatasetWriter, Item, PreviousPart, TableCounts, UnitCounts,
+    WriteError,
+};
 
 /// Documents processed between two writes: bounds memory, keeps both cores busy.
 const CHUNK: usize = 256;
@@ -87,6 +90,10 @@ pub struct Incremental {
     pub removed: u64,
     /// Unchanged inputs processed again: earlier errors, and duplicates whose original is gone.
     pub reprocessed: u64,
+    /// Units of rows (see [`crate::write`]) whose pages were copied from the previous tables,
+    /// and units encoded now, over all tables.
+    pub units_copied: u64,
+    pub units_encoded: u64,
 }
 
 /// What a finished run did: the content of `manifest.json`.
@@ -116,6 +123,9 @@ pub struct Manifest {
     pub parts: BTreeMap<&'static str, Vec<String>>,
     /// Run id (unique per run; part names on object storage carry it).
     pub run_id: String,
+    /// How the tables are laid out ([`crate::write::table_format`]); the next run copies pages
+    /// only from tables of the same format.
+    pub table_format: String,
     pub incremental: Incremental,
 }
 
@@ -206,6 +216,8 @@ struct Sink {
     run: Option<String>,
     ids: Vec<String>,
     writers: BTreeMap<String, DatasetWriter>,
+    /// The previous run's files per partition, handed to the writer that replaces them.
+    previous: HashMap<String, PreviousPart>,
 }
 
 impl Sink {
@@ -216,7 +228,8 @@ impl Sink {
                     .join(self.layout.part_path(t, partition, self.run.as_deref()))
             });
             let wide_year = self.layout.partition_by.contains(&PartitionColumn::Year);
-            let writer = DatasetWriter::create_files(paths, &self.ids, wide_year)?;
+            let previous = self.previous.remove(partition);
+            let writer = DatasetWriter::create_files(paths, &self.ids, wide_year, previous)?;
             self.writers.insert(partition.to_owned(), writer);
         }
         Ok(self
@@ -225,15 +238,21 @@ impl Sink {
             .expect("the writer was just inserted"))
     }
 
-    /// Closes every file; returns the row counts and the part paths per table.
-    fn finish(self) -> Result<(TableCounts, BTreeMap<&'static str, Vec<String>>), WriteError> {
+    /// Closes every file; returns the row and unit counts and the part paths per table.
+    #[allow(clippy::type_complexity)]
+    fn finish(
+        self,
+    ) -> Result<(TableCounts, UnitCounts, BTreeMap<&'static str, Vec<String>>), WriteError> {
         let mut total = TableCounts::default();
+        let mut units = UnitCounts::default();
         let mut parts: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for (partition, writer) in self.writers {
-            let counts = writer.finish()?;
+            let (counts, u) = writer.finish()?;
             total.reports += counts.reports;
             total.mentions += counts.mentions;
             total.indicators += counts.indicators;
+            units.copied += u.copied;
+            units.encoded += u.encoded;
             for t in table_names() {
                 parts.entry(t).or_default().push(self.layout.part_path(
                     t,
@@ -242,7 +261,7 @@ impl Sink {
                 ));
             }
         }
-        Ok((total, parts))
+        Ok((total, units, parts))
     }
 }
 
@@ -312,6 +331,9 @@ fn full_reason(
     if p.layout.as_ref() != Some(layout) {
         return Some("output layout changed".into());
     }
+    if p.table_format != table_format() {
+        return Some("table format changed".into());
+    }
     None
 }
 
@@ -365,7 +387,7 @@ pub fn run(
         }
     };
     let reason = full_reason(previous.as_ref(), &config, &layout, opts.full);
-    let mut old = match (&reason, &previous) {
+    let old = match (&reason, &previous) {
         (None, Some(p)) => {
             #[cfg(feature = "s3")]
             if let Target::S3(s3) = &target {
@@ -475,6 +497,7 @@ pub fn run(
         run: remote.then(|| run_id.clone()),
         ids,
         writers: BTreeMap::new(),
+        previous: old.map(|o| o.parts).unwrap_or_default(),
     };
     if layout.partition_by.is_empty() {
         sink.writer("")?; // every table exists, even with no rows
@@ -483,7 +506,7 @@ pub fn run(
 
     let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);
     let (written, mut tally) = std::thread::scope(|scope| {
-        let old = &mut old;
+        let pool = &pool;
         let writing = scope.spawn(move || -> Result<(Sink, Tally), RunError> {
             let mut tally = Tally {
                 status_counts: Status::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
@@ -491,19 +514,33 @@ pub fn run(
             };
             for done in rx {
                 let (n, mut bytes) = (done.len() as u64, 0);
+                // In order: count, mark duplicates, and say where each report's rows go.
+                let mut admitted: Vec<(String, Admitted)> = Vec::with_capacity(done.len());
                 for item in done {
                     match item {
                         Done::Processed(record, times) => {
                             bytes += record.bytes.max(0) as u64;
                             let record = tally.admit(*record, &times);
                             let partition = sink.layout.partition_of(&record.meta);
-                            sink.writer(&partition)?.write(&record)?;
+                            admitted.push((partition, Admitted::Record(Box::new(record))));
                         }
                         Done::Reused(path, o) => {
                             bytes += o.bytes.max(0) as u64;
-                            reuse(&mut sink, &mut tally, old.as_mut(), path, o)?;
+                            admitted.push(reuse(&sink.layout, &mut tally, path, o)?);
                         }
                     }
+                }
+                // Then the rows, partition by partition, the tables of each in parallel.
+                let mut by_partition: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
+                for (partition, a) in &admitted {
+                    by_partition.entry(partition).or_default().push(match a {
+                        Admitted::Record(record) => Item::Report(record),
+                        Admitted::Reuse(doc) => Item::Reuse(*doc),
+                    });
+                }
+                for (partition, items) in by_partition {
+                    let writer = sink.writer(partition)?;
+                    pool.install(|| writer.write_all(&items))?;
                 }
                 progress.advance(n, bytes);
             }
@@ -536,7 +573,10 @@ pub fn run(
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    let (counts, parts) = written?.finish()?;
+    let sink = written?;
+    let (counts, units, parts) = pool.install(|| sink.finish())?;
+    incremental.units_copied = units.copied;
+    incremental.units_encoded = units.encoded;
     progress.finish();
     let status_counts = std::mem::take(&mut tally.status_counts);
 
@@ -563,9 +603,9 @@ pub fn run(
         layout,
         parts,
         run_id,
+        table_format: table_format(),
         incremental,
     };
-    drop(old);
     write_manifest(&stage_dir.join(&manifest_name), &manifest)?;
     let part_list: Vec<String> = manifest.parts.values().flatten().cloned().collect();
     match (&target, stage) {
@@ -588,30 +628,29 @@ pub fn run(
     Ok(manifest)
 }
 
-/// Writes the rows of an unchanged input: copied from the previous tables, or a `duplicate`
-/// row when an earlier input of this run has the same bytes.
+/// A report's rows, as the writer gets them.
+enum Admitted {
+    Record(Box<ReportRecord>),
+    /// Kept from the previous tables: the report's place in its partition's previous files.
+    Reuse(usize),
+}
+
+/// Where the rows of an unchanged input come from, and their partition: the previous tables,
+/// or a `duplicate` row when an earlier input of this run has the same bytes.
 fn reuse(
-    sink: &mut Sink,
+    layout: &Layout,
     tally: &mut Tally,
-    old: Option<&mut OldTables>,
     path: String,
     o: OldReport,
-) -> Result<(), RunError> {
+) -> Result<(String, Admitted), RunError> {
     if matches!(o.status, Status::Ok | Status::Duplicate)
         && tally.first_path_of.contains_key(&o.report_id)
     {
         let as_ok = ReportRecord::failed(o.report_id, path, o.bytes, Status::Ok, String::new());
         let record = tally.admit(as_ok, &StageTimes::default());
-        let partition = sink.layout.partition_of(&record.meta);
-        sink.writer(&partition)?.write(&record)?;
-        return Ok(());
+        let partition = layout.partition_of(&record.meta);
+        return Ok((partition, Admitted::Record(Box::new(record))));
     }
-    let Some(old) = old else {
-        return Err(RunError::Reuse(ReuseError::Missing {
-            path: PathBuf::from("(previous run)"),
-            source_path: path,
-        }));
-    };
     if o.status == Status::Duplicate {
         // Planned only after an input kept with the same bytes, which admitted them first.
         return Err(RunError::Reuse(ReuseError::Missing {
@@ -626,18 +665,7 @@ fn reuse(
     }
     tally.input_bytes += o.bytes.max(0) as u64;
     *tally.status_counts.entry(o.status.as_str()).or_default() += 1;
-    let writer = sink.writer(&o.partition)?;
-    for (table, n) in [
-        (TableKind::Reports, 1),
-        (TableKind::Mentions, o.n_mentions),
-        (TableKind::Indicators, o.n_indicators),
-        (TableKind::Wide, 1),
-    ] {
-        for batch in old.take(table, &o.partition, &path, n)? {
-            writer.append_rows(table, batch)?;
-        }
-    }
-    Ok(())
+    Ok((o.partition, Admitted::Reuse(o.ordinal)))
 }
 
 fn write_manifest(path: &Path, manifest: &Manifest) -> Result<(), RunError> {

@@ -265,9 +265,30 @@ fn an_incremental_rerun_processes_only_what_changed_and_equals_a_fresh_run() {
             "{name} differs from a fresh run's"
         );
     }
-    // Only the changed and added inputs went through the pipeline (the counts above). How long
-    // the rerun takes is a benchmark figure, printed above, not a test: wall time on a shared
-    // CI machine is no assertion (DEVELOPERS.md).
+    // Only the changed and added inputs went through the pipeline (the counts above), and the
+    // rows of unchanged units were copied as encoded pages, not decoded and encoded again: with
+    // 3% of the reports touched, most units hold none of them. How long the rerun takes is a
+    // benchmark figure (bench/rerun.sh), not a test: wall time on a shared CI machine is no
+    // assertion (DEVELOPERS.md).
+    let units = |m: &serde_json::Value, key: &str| m[key].as_u64().unwrap();
+    let (copied, encoded) = (units(&m, "units_copied"), units(&m, "units_encoded"));
+    assert!(encoded > 0 && copied > 2 * encoded, "{m}");
+    // Nothing changed: every unit is copied, none encoded, and not a byte moves (one thread).
+    let tables = ["reports", "mentions", "indicators", "indicators_wide"]
+        .map(|t| fs::read(out.join(format!("{t}.parquet"))).unwrap());
+    run_ok(&input, &out, &["--threads", "1"]);
+    let again = manifest(&out)["incremental"].clone();
+    assert_eq!(units(&again, "units_encoded"), 0, "{again}");
+    assert_eq!(units(&again, "units_copied"), copied + encoded, "{again}");
+    for (t, before) in ["reports", "mentions", "indicators", "indicators_wide"]
+        .iter()
+        .zip(&tables)
+    {
+        assert!(
+            &fs::read(out.join(format!("{t}.parquet"))).unwrap() == before,
+            "{t} changed on a rerun without changes"
+        );
+    }
     // A config change recomputes everything; so does --full.
     run_ok(&input, &out, &["--full"]);
     assert_eq!(manifest(&out)["incremental"]["reason"], "--full");
@@ -360,7 +381,7 @@ fn three_shards_at_once_equal_one_run_also_partitioned() {
     }
     let dir = scratch("shards");
     let input = dir.join("in");
-    generate(&input, 3);
+    let n = generate(&input, 3);
     let one = dir.join("one");
     run_ok(&input, &one, &[]);
     let want = dump(one.to_str().unwrap());
@@ -385,6 +406,31 @@ fn three_shards_at_once_equal_one_run_also_partitioned() {
         let _ = fs::remove_dir_all(&parted);
         shards_at_once(&input, parted.to_str().unwrap(), &["--config", config], 3);
         assert_eq!(dump(parted.to_str().unwrap()), want, "{columns}, sharded");
+    }
+
+    // Incremental reruns of those partitioned shards after changes equal a fresh run, and
+    // copy the pages of unchanged units.
+    mutate(&input, n, 2, 4);
+    let fresh = dir.join("fresh");
+    run_ok(&input, &fresh, &[]);
+    let want = dump(fresh.to_str().unwrap());
+    let config = partition_config(&dir, r#"["province", "year"]"#);
+    let config = config.to_str().unwrap();
+    let parted = dir.join("parted");
+    shards_at_once(&input, parted.to_str().unwrap(), &["--config", config], 3);
+    assert_eq!(
+        dump(parted.to_str().unwrap()),
+        want,
+        "after changes, partitioned"
+    );
+    for i in 0..3 {
+        let text = fs::read_to_string(parted.join(format!("manifest-{i}-of-3.json"))).unwrap();
+        let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(m["incremental"]["mode"], "incremental", "{m}");
+        assert!(
+            m["incremental"]["units_copied"].as_u64().unwrap() > 0,
+            "{m}"
+        );
     }
 
     // Switching layouts never leaves a table both as a file and as a folder.
