@@ -13,15 +13,16 @@
 //! row), and a FIFO and a dangling symbolic link named `.txt`, which are not regular files:
 //! discovery must skip them (a FIFO read would block forever) and list them in the manifest.
 
-mod inputs_support;
+mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
+use common::inputs::{all_values, mentions, reports, run_fazhi, samples, ReportRow};
+use common::TempDir;
 use encoding_rs::GBK;
-use inputs_support::{all_values, mentions, reports, run_fazhi, samples, ReportRow, TempDir};
 
 /// A fixed-seed linear congruential generator.
 fn lcg_bytes(n: usize, mut seed: u64) -> Vec<u8> {

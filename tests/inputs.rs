@@ -7,14 +7,15 @@
 //! at least 97% of them must give the same mentions (value, unit, qualifier multiset) as the
 //! UTF-8 original. Word files made from samples must too.
 
-mod inputs_support;
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use common::inputs::{mentions, multiset_diff, reports, run_fazhi, samples};
+use common::TempDir;
 use encoding_rs::{Encoding, BIG5, GB18030, GBK};
 use ferrous_opencc::{config::BuiltinConfig, OpenCC};
-use inputs_support::{mentions, multiset_diff, reports, run_fazhi, samples, TempDir};
 
 /// Encodes with a legacy encoding; characters it cannot represent become `?` in a `.txt`
 /// (encoding_rs would write `&#NNNN;`, which is right only for a web page). Returns the

@@ -1,6 +1,7 @@
 //! Helpers for the integration tests: temporary folders, running the real binary, reading the
 //! Parquet tables back with the `parquet` crate's arrow reader, and a port of the scorer
-//! (`/work/shared/eval/score.py`) over the gold fixtures in `tests/fixtures/gold/`.
+//! (`/work/shared/eval/score.py`) over the gold fixtures in `tests/fixtures/gold/`. [`inputs`]
+//! reads what a run made of each input file, for the tests of re-encoded and hostile inputs.
 
 #![allow(dead_code)]
 
@@ -19,8 +20,10 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+pub mod inputs;
+
 /// A folder under cargo's temp dir for integration tests, removed when dropped.
-pub struct TempDir(PathBuf);
+pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(label: &str) -> TempDir {
@@ -40,10 +43,21 @@ impl TempDir {
     pub fn join(&self, p: &str) -> PathBuf {
         self.0.join(p)
     }
+
+    /// Writes `bytes` to `rel` (parents created).
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.0.join(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).expect("create parent");
+        }
+        fs::write(&p, bytes).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        p
+    }
 }
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        // A chmod 000 entry or a FIFO must not stop the cleanup.
         let _ = fs::remove_dir_all(&self.0);
     }
 }

@@ -1,57 +1,13 @@
-//! Shared by tests/inputs.rs and tests/hostile.rs: temp folders, running the real binary,
-//! reading the Parquet tables back with the arrow reader.
-
-#![allow(dead_code)]
+//! For tests/inputs.rs and tests/hostile.rs: running the real binary on a folder of inputs and
+//! reading what it made of each file (status, mentions) by source path.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-
-/// A fresh folder under the system temp dir, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "fazhi-{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Writes `bytes` to `rel` (parents created).
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.0.join(rel);
-        if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).expect("create parent");
-        }
-        fs::write(&p, bytes).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        // A chmod 000 entry or a FIFO must not stop the cleanup.
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The outcome of one `fazhi run`.
 pub struct Run {
@@ -89,43 +45,9 @@ pub fn run_fazhi(input: &Path, out_dir: &Path) -> Run {
     }
 }
 
-/// The Parquet files of one table: `<table>.parquet`, or the parts under `<table>/`.
-fn table_files(dir: &Path, table: &str) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let single = dir.join(format!("{table}.parquet"));
-    if single.is_file() {
-        files.push(single);
-    }
-    if let Ok(entries) = fs::read_dir(dir.join(table)) {
-        let mut parts: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .collect();
-        parts.sort();
-        files.extend(parts);
-    }
-    assert!(
-        !files.is_empty(),
-        "no {table} table under {}",
-        dir.display()
-    );
-    files
-}
-
 /// All record batches of one table.
 pub fn read_table(dir: &Path, table: &str) -> Vec<RecordBatch> {
-    let mut batches = Vec::new();
-    for path in table_files(dir, table) {
-        let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        for batch in reader {
-            batches.push(batch.unwrap_or_else(|e| panic!("{}: {e}", path.display())));
-        }
-    }
-    batches
+    super::read_table(dir, table).1
 }
 
 /// A string column (nulls as `None`), cast from whatever string-like type it has.
