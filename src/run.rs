@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::discover::{discover, DiscoverError, FileSelector};
+use crate::discover::{discover, DiscoverError, FileSelector, SourceFile};
 use crate::incremental::{OldReport, OldTables, PreviousRun, ReuseError};
 use crate::output::{self, Layout, OutputError, PartitionColumn, Shard, Stage};
 use crate::pipeline::{report_id, Engine, StageTimes, STAGES};
@@ -309,6 +309,22 @@ fn new_run_id(started: SystemTime) -> String {
     )
 }
 
+/// The content hash ([`report_id`]) of every file, `None` where it cannot be read; in
+/// parallel, each thread reading into one buffer it reuses.
+fn content_hashes(pool: &rayon::ThreadPool, files: &[SourceFile]) -> Vec<Option<String>> {
+    use std::io::Read;
+    pool.install(|| {
+        files
+            .par_iter()
+            .map_init(Vec::new, |buf, f| {
+                buf.clear();
+                let read = std::fs::File::open(&f.path).and_then(|mut h| h.read_to_end(buf));
+                read.ok().map(|_| report_id(buf))
+            })
+            .collect()
+    })
+}
+
 /// Why the previous output cannot be reused, or `None` if it can.
 fn full_reason(
     previous: Option<&PreviousRun>,
@@ -387,27 +403,6 @@ pub fn run(
         }
     };
     let reason = full_reason(previous.as_ref(), &config, &layout, opts.full);
-    let old = match (&reason, &previous) {
-        (None, Some(p)) => {
-            #[cfg(feature = "s3")]
-            if let Target::S3(s3) = &target {
-                for rel in p.parts.values().flatten() {
-                    s3.download(rel, &old_root.join(rel))
-                        .map_err(RunError::Store)?;
-                }
-            }
-            let root = old_root.clone();
-            Some(OldTables::open(p, &|rel: &str| root.join(rel))?)
-        }
-        _ => None,
-    };
-
-    let selector = FileSelector::new(&config.input.include, &config.input.exclude)?;
-    let mut discovery = discover(&opts.input, &selector)?;
-    if let Some(shard) = opts.shard {
-        discovery.files.retain(|f| shard.contains(&f.rel_path));
-    }
-    let engine = Engine::new(config);
     let threads = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -418,6 +413,66 @@ pub fn run(
             threads,
             message: e.to_string(),
         })?;
+    let selector = FileSelector::new(&config.input.include, &config.input.exclude)?;
+    let ids: Vec<String> = config
+        .catalogue
+        .indicators
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+
+    // Inputs are found (and, for an incremental run, hashed on the pool) on one thread while
+    // this one reads the previous tables, opens the new ones and prepares the engine.
+    let hash_inputs = reason.is_none() && previous.is_some();
+    let (found, opened, engine) = std::thread::scope(|scope| {
+        let finding = scope.spawn(|| -> Result<_, RunError> {
+            let mut discovery = discover(&opts.input, &selector)?;
+            if let Some(shard) = opts.shard {
+                discovery.files.retain(|f| shard.contains(&f.rel_path));
+            }
+            let hashes = hash_inputs.then(|| content_hashes(&pool, &discovery.files));
+            Ok((discovery, hashes))
+        });
+        let opened = (|| -> Result<_, RunError> {
+            let old = match (&reason, &previous) {
+                (None, Some(p)) => {
+                    #[cfg(feature = "s3")]
+                    if let Target::S3(s3) = &target {
+                        for rel in p.parts.values().flatten() {
+                            s3.download(rel, &old_root.join(rel))
+                                .map_err(RunError::Store)?;
+                        }
+                    }
+                    let root = old_root.clone();
+                    Some(OldTables::open(p, &|rel: &str| root.join(rel))?)
+                }
+                _ => None,
+            };
+            let (reports, parts) = match old {
+                Some(o) => (Some(o.reports), o.parts),
+                None => (None, HashMap::new()),
+            };
+            let mut sink = Sink {
+                stage: stage_dir.clone(),
+                layout: layout.clone(),
+                run: remote.then(|| run_id.clone()),
+                ids,
+                writers: BTreeMap::new(),
+                previous: parts,
+            };
+            if layout.partition_by.is_empty() {
+                sink.writer("")?; // every table exists, even with no rows
+            }
+            Ok((reports, sink))
+        })();
+        let engine = Engine::new(config);
+        let found = finding
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (found, opened, engine)
+    });
+    let (discovery, hashes) = found?;
+    let (old, mut sink) = opened?;
 
     // The plan: which inputs keep their rows.
     let mut incremental = Incremental {
@@ -430,18 +485,12 @@ pub fn run(
             incremental.added = discovery.files.len() as u64;
             discovery.files.iter().map(|_| Work::Process).collect()
         }
-        Some(old) => {
-            let hashes: Vec<Option<String>> = pool.install(|| {
-                discovery
-                    .files
-                    .par_iter()
-                    .map(|f| std::fs::read(&f.path).ok().map(|b| report_id(&b)))
-                    .collect()
-            });
+        Some(old_reports) => {
+            let hashes = hashes.unwrap_or_default();
             let mut reused_ok: HashSet<&str> = HashSet::new();
             let mut plan = Vec::with_capacity(hashes.len());
             for (f, hash) in discovery.files.iter().zip(&hashes) {
-                let work = match (old.reports.get(&f.rel_path), hash) {
+                let work = match (old_reports.get(&f.rel_path), hash) {
                     (None, _) => {
                         incremental.added += 1;
                         Work::Process
@@ -475,8 +524,7 @@ pub fn run(
                 .iter()
                 .map(|f| f.rel_path.as_str())
                 .collect();
-            incremental.removed = old
-                .reports
+            incremental.removed = old_reports
                 .keys()
                 .filter(|p| !present.contains(p.as_str()))
                 .count() as u64;
@@ -484,24 +532,6 @@ pub fn run(
         }
     };
 
-    let ids: Vec<String> = engine
-        .config
-        .catalogue
-        .indicators
-        .iter()
-        .map(|i| i.id.clone())
-        .collect();
-    let mut sink = Sink {
-        stage: stage_dir.clone(),
-        layout: layout.clone(),
-        run: remote.then(|| run_id.clone()),
-        ids,
-        writers: BTreeMap::new(),
-        previous: old.map(|o| o.parts).unwrap_or_default(),
-    };
-    if layout.partition_by.is_empty() {
-        sink.writer("")?; // every table exists, even with no rows
-    }
     progress.start(discovery.files.len() as u64);
 
     let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);

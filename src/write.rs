@@ -54,8 +54,9 @@ use parquet::file::page_index::offset_index::OffsetIndexMetaData;
 use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnDescPtr;
+use rayon::prelude::*;
 
-use pages::{ChunkBuilder, Decoder, Encoder, Kind};
+use pages::{ChunkBuilder, Kind, OpenPage, Segment};
 
 use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord};
 
@@ -91,42 +92,63 @@ pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// A row group is closed once its encoded pages pass this many bytes, whatever its row count
 /// (a cap for corpora of very long sentences).
 pub const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
-/// zstd level of every page. 3 is zstd's default; level 1 saved about 10% of the page
-/// compression time and cost 3% in size on the 50 MB bench corpus, too little to matter.
-const ZSTD_LEVEL: i32 = 3;
-/// A unit ends once it holds this many rows, whatever the path hashes: a bound on a page.
+/// zstd level of every page. On pages of a few hundred reports, level 1 gave the same sizes as
+/// zstd's default 3 on the 50 MB bench corpus, and compressed 25% faster; -1 was faster still
+/// but 24% larger.
+const ZSTD_LEVEL: i32 = 1;
+/// A unit ends once it holds this many rows, whatever the path hashes: a bound on a page
+/// (about 2 MB of `sentence` text).
 pub const UNIT_MAX_ROWS: usize = 16 * 1024;
+/// Reports per unit, on average (see [`UnitRule`]).
+pub const UNIT_REPORTS: u64 = 256;
 
-/// How a table's reports are cut into units (see the module doc): a unit ends after a report
-/// whose [`unit_hash`] is a multiple of `every`, so units hold `every` reports on average;
-/// also after `8 * every` reports or [`UNIT_MAX_ROWS`] rows.
+/// How reports are cut into units (see the module doc), the same for every table: a unit
+/// ends after a report whose [`unit_hash`] is a multiple of `every / 2` once it holds at
+/// least `every / 2` reports, or at `2 * every` reports, or at [`UNIT_MAX_ROWS`] rows. The
+/// minimum and maximum keep unit sizes close to `every` (a size-biased draw would otherwise
+/// make the units a change falls in twice the average), and a changed, added or deleted
+/// report moves at most the ends of its own unit and, rarely, the next.
 ///
-/// The trade-off, measured on the 50 MB bench corpus (4,650 reports; a rerun after 1% of them
-/// changed, 1% added and 1% deleted touches 3% of them, spread evenly): a unit of `g`
-/// reports survives such a rerun with probability 0.97^g (g = 8: 78%, 16: 61%, 32: 38%), and
-/// every unit costs a page per column (a page header, a zstd frame, two index entries, and
-/// no sharing of repeated strings with its neighbours). `mentions` (27 rows a report) and
-/// `indicators` (13) hold most of the bytes and take 8; `reports` and `indicators_wide` (one
-/// row a report, 18 and 10 + one column per indicator) take 32, where a page of 8 rows would
-/// be mostly overhead and re-encoding most of a small table costs little.
+/// Why 256, measured on the 50 MB bench corpus (4,650 reports) after 1% of them changed,
+/// 1% added and 1% deleted, spread evenly (writer CPU of the rerun on one thread; size of
+/// `mentions`, which the previous ArrowWriter tables had at 1.95 MB in one dictionary-encoded
+/// row group, re-encoded in full on every rerun at ~220 ms):
+///
+/// | reports per unit | units copied | writer CPU | `mentions` |
+/// |---|---|---|---|
+/// | 8 | 73% | 136 ms | 9.0 MB |
+/// | 16 | 45% | 148 ms | 6.1 MB |
+/// | 32 | 14% | 175 ms | 4.5 MB |
+/// | 64 | 0% | 161 ms | 3.4 MB |
+/// | 256 (zstd 1) | 0% | 123 ms | 2.4 MB |
+///
+/// Small units let a rerun copy most pages, but each page is a zstd frame of its own, small
+/// frames compress slower per byte and worse, and a unit of 8 reports is a page of ~200
+/// `mentions` rows: the files grow 4x. A re-encoded unit costs little, since the kept rows
+/// are spliced in as PLAIN bytes ([`pages::Segment::Page`]), decompressed but never decoded;
+/// so large units are cheaper on both counts. With 3% of the reports touched, nearly every
+/// unit of 256 holds one and is re-encoded; a nightly crawl whose new reports land together
+/// leaves most units untouched, and those are copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnitRule {
     pub every: u64,
 }
 
 impl UnitRule {
-    pub fn of(table: TableKind) -> UnitRule {
-        let every = match table {
-            TableKind::Mentions | TableKind::Indicators => 8,
-            TableKind::Reports | TableKind::Wide => 32,
-        };
-        UnitRule { every }
+    pub fn of(_table: TableKind) -> UnitRule {
+        UnitRule {
+            every: UNIT_REPORTS,
+        }
     }
 
     /// Whether a unit that now holds `docs` reports and `rows` rows, the last with path hash
     /// `hash`, ends here.
     pub fn ends_after(&self, hash: u64, docs: usize, rows: usize) -> bool {
-        hash.is_multiple_of(self.every) || docs as u64 >= 8 * self.every || rows >= UNIT_MAX_ROWS
+        let half = (self.every / 2).max(1);
+        let docs = docs as u64;
+        (docs >= half && hash.is_multiple_of(half))
+            || docs >= 2 * self.every
+            || rows >= UNIT_MAX_ROWS
     }
 }
 
@@ -144,7 +166,8 @@ pub fn unit_hash(source_path: &str) -> u64 {
 pub fn table_format() -> String {
     let every = TableKind::ALL.map(|t| UnitRule::of(t).every.to_string());
     format!(
-        "plain-unit-pages/1 zstd {ZSTD_LEVEL}, units of {} reports, {UNIT_MAX_ROWS} rows, row groups {ROW_GROUP_ROWS}",
+        "plain-unit-pages/1 zstd {ZSTD_LEVEL}, units of {} reports, {UNIT_MAX_ROWS} rows, \
+         row groups {ROW_GROUP_ROWS}",
         every.join("/")
     )
 }
@@ -624,7 +647,6 @@ struct Leaf {
     descr: ColumnDescPtr,
     kind: Kind,
     nullable: bool,
-    data_type: DataType,
 }
 
 /// One report of the unit being filled.
@@ -652,7 +674,6 @@ struct Table<C: Columns> {
     /// Rows appended in all.
     rows: u64,
     units: UnitCounts,
-    encoder: Encoder,
     level: ZstdLevel,
     previous: Option<PreviousFile>,
     /// `None` once closed.
@@ -690,14 +711,8 @@ impl<C: Columns> Table<C> {
         let opened = writer_properties()
             .and_then(|props| ArrowWriter::try_new(file, Arc::clone(&schema), Some(props)))
             .and_then(ArrowWriter::into_serialized_writer)
-            .and_then(|(writer, _)| {
-                Ok((
-                    writer,
-                    ZstdLevel::try_new(ZSTD_LEVEL)?,
-                    Encoder::new(ZSTD_LEVEL)?,
-                ))
-            });
-        let (writer, level, encoder) = match opened {
+            .and_then(|(writer, _)| Ok((writer, ZstdLevel::try_new(ZSTD_LEVEL)?)));
+        let (writer, level) = match opened {
             Ok(opened) => opened,
             Err(source) => {
                 // Best effort: an unusable temp file is not worth a second error.
@@ -720,7 +735,6 @@ impl<C: Columns> Table<C> {
                 nullable: leaf.max_def_level() > 0,
                 descr: leaf,
                 kind,
-                data_type: field.data_type().clone(),
             });
         }
         let group = leaves.iter().map(|l| ChunkBuilder::new(l.kind)).collect();
@@ -736,7 +750,6 @@ impl<C: Columns> Table<C> {
             group_rows: 0,
             rows: 0,
             units: UnitCounts::default(),
-            encoder,
             level,
             previous,
             writer: Some(writer),
@@ -820,15 +833,7 @@ impl<C: Columns> Table<C> {
                 self.units.copied += 1;
             }
             None => {
-                let arrays = self.unit_arrays()?;
-                for ((array, leaf), chunk) in arrays.iter().zip(&self.leaves).zip(&mut self.group) {
-                    self.encoder
-                        .encode(array.as_ref(), leaf.nullable, chunk)
-                        .map_err(|source| WriteError::Parquet {
-                            path: self.temp_path.clone(),
-                            source,
-                        })?;
-                }
+                self.encode_unit()?;
                 self.units.encoded += 1;
             }
         }
@@ -842,9 +847,9 @@ impl<C: Columns> Table<C> {
         Ok(())
     }
 
-    /// The unit's rows, one array per column: the builders' rows and the previous file's rows
-    /// of its unchanged reports, in report order.
-    fn unit_arrays(&mut self) -> Result<Vec<ArrayRef>, WriteError> {
+    /// Encodes the unit's rows as one page per column: the builders' rows and the previous
+    /// file's rows of its unchanged reports (copied as PLAIN bytes), in report order.
+    fn encode_unit(&mut self) -> Result<(), WriteError> {
         let fresh = if self
             .unit
             .iter()
@@ -854,67 +859,86 @@ impl<C: Columns> Table<C> {
         } else {
             Vec::new()
         };
-        if !self
-            .unit
-            .iter()
-            .any(|p| matches!(p, Piece::Old { rows, .. } if *rows > 0))
-        {
-            return Ok(fresh);
-        }
-        let previous = self.previous.as_mut().ok_or_else(|| WriteError::Previous {
-            path: self.final_path.clone(),
-            message: "rows to copy but no previous file".into(),
-        })?;
-        // Runs of rows from one source, in order: (None: fresh | Some(unit), start, len).
-        let mut runs: Vec<(Option<usize>, usize, usize)> = Vec::new();
+        // Runs of rows from one source, in order: (None: fresh | Some(unit), rows).
+        let mut runs: Vec<(Option<usize>, std::ops::Range<usize>)> = Vec::new();
         let mut fresh_at = 0;
         for piece in &self.unit {
-            let (source, start, len) = match *piece {
+            let (source, rows) = match *piece {
                 Piece::Fresh(n) => {
                     fresh_at += n;
-                    (None, fresh_at - n, n)
+                    (None, fresh_at - n..fresh_at)
                 }
                 Piece::Old { doc, rows } => {
+                    let previous = self.previous.as_ref().ok_or_else(|| WriteError::Previous {
+                        path: self.final_path.clone(),
+                        message: "rows to copy but no previous file".into(),
+                    })?;
                     let (u, at) = previous.doc_unit.get(doc).copied().ok_or_else(|| {
                         WriteError::Previous {
                             path: previous.path.clone(),
                             message: format!("no report {doc} in the previous file"),
                         }
                     })?;
-                    (Some(u as usize), at as usize, rows)
+                    let at = at as usize;
+                    (Some(u as usize), at..at + rows)
                 }
             };
-            if len == 0 {
+            if rows.is_empty() {
                 continue;
             }
             match runs.last_mut() {
-                Some((s, st, l)) if *s == source && *st + *l == start => *l += len,
-                _ => runs.push((source, start, len)),
+                Some((s, r)) if *s == source && r.end == rows.start => r.end = rows.end,
+                _ => runs.push((source, rows)),
             }
         }
-        let mut parts: Vec<Vec<ArrayRef>> = vec![Vec::new(); self.leaves.len()];
-        for (source, start, len) in runs {
-            let arrays = match source {
-                None => &fresh,
-                Some(u) => previous.unit_arrays(u, &self.leaves)?,
-            };
-            for (part, array) in parts.iter_mut().zip(arrays) {
-                part.push(array.slice(start, len));
-            }
+        let needed: Vec<usize> = runs.iter().filter_map(|(s, _)| *s).collect();
+        if let Some(previous) = self.previous.as_mut() {
+            previous.open_units(&needed, &self.leaves)?;
         }
-        parts
-            .into_iter()
-            .map(|part| {
-                if part.len() == 1 {
-                    return Ok(part.into_iter().next().expect("one part"));
-                }
-                let refs: Vec<&dyn Array> = part.iter().map(|a| a.as_ref()).collect();
-                arrow_select::concat::concat(&refs).map_err(|source| WriteError::Batch {
-                    path: self.final_path.clone(),
-                    source,
-                })
+        let previous = self.previous.as_ref();
+        let (runs, fresh) = (&runs, &fresh);
+        let (temp_path, final_path) = (&self.temp_path, &self.final_path);
+        let level = self.level.compression_level();
+        let work = |(c, (leaf, chunk)): (usize, (&Leaf, &mut ChunkBuilder))| {
+            let sliced: Vec<ArrayRef> = runs
+                .iter()
+                .filter(|(source, _)| source.is_none())
+                .map(|(_, rows)| fresh[c].slice(rows.start, rows.len()))
+                .collect();
+            let mut fresh_slices = sliced.iter();
+            let mut segments = Vec::with_capacity(runs.len());
+            for (source, rows) in runs {
+                segments.push(match source {
+                    None => Segment::Array(
+                        fresh_slices
+                            .next()
+                            .expect("one slice per fresh run")
+                            .as_ref(),
+                    ),
+                    Some(u) => Segment::Page {
+                        page: previous.and_then(|p| p.opened(*u, c)).ok_or_else(|| {
+                            WriteError::Previous {
+                                path: final_path.clone(),
+                                message: format!("unit {u} was not read"),
+                            }
+                        })?,
+                        rows: rows.clone(),
+                    },
+                });
+            }
+            pages::with_encoder(level, |encoder| {
+                encoder.encode_segments(&segments, leaf.nullable, chunk)
             })
-            .collect()
+            .map_err(|source| WriteError::Parquet {
+                path: temp_path.clone(),
+                source,
+            })
+        };
+        self.leaves
+            .par_iter()
+            .zip(self.group.par_iter_mut())
+            .enumerate()
+            .try_for_each(work)
     }
 
     /// The builders' rows as arrays of the schema's types (a narrow `year` is widened).
@@ -1052,9 +1076,8 @@ struct PreviousFile {
     units: Vec<PreviousUnit>,
     /// Per previous report: its unit and the row its rows start at within the unit.
     doc_unit: Vec<(u32, u32)>,
-    /// The unit last decoded, and its arrays.
-    decoded: Option<(usize, Vec<ArrayRef>)>,
-    decoder: Decoder,
+    /// Units opened for the unit being encoded: their pages, decompressed, per column.
+    opened: Vec<(usize, Vec<OpenPage>)>,
 }
 
 impl PreviousFile {
@@ -1171,8 +1194,7 @@ impl PreviousFile {
             indexes,
             units,
             doc_unit,
-            decoded: None,
-            decoder: Decoder::new().map_err(pq)?,
+            opened: Vec::new(),
         })
     }
 
@@ -1183,15 +1205,8 @@ impl PreviousFile {
         }
     }
 
-    /// Where unit `u`'s page of column `c` lies in the row group it reads into `loaded`.
-    fn locate(
-        &mut self,
-        u: usize,
-        c: usize,
-    ) -> Result<(usize, std::ops::Range<usize>), WriteError> {
-        let (g, p) = self.units[u]
-            .page
-            .ok_or_else(|| self.err(format!("unit {u} has no rows")))?;
+    /// Reads row group `g` into `loaded`, unless it is there.
+    fn load(&mut self, g: usize) -> Result<(), WriteError> {
         if self.loaded.as_ref().is_none_or(|(l, _)| *l != g) {
             let (start, end) = self.ranges[g];
             let mut buf = vec![0; (end - start) as usize];
@@ -1201,15 +1216,38 @@ impl PreviousFile {
                 .map_err(|e| self.err(e.to_string()))?;
             self.loaded = Some((g, buf));
         }
+        Ok(())
+    }
+
+    /// Where unit `u`'s page of column `c` lies in its row group: (row group, page number,
+    /// byte range in the row group's bytes).
+    fn page_range(
+        &self,
+        u: usize,
+        c: usize,
+    ) -> Result<(usize, usize, std::ops::Range<usize>), WriteError> {
+        let (g, p) = self.units[u]
+            .page
+            .ok_or_else(|| self.err(format!("unit {u} has no rows")))?;
         let loc = &self.indexes[g][c].0.page_locations()[p];
         let start = usize::try_from(loc.offset as u64 - self.ranges[g].0)
             .map_err(|_| self.err("a page before its row group".into()))?;
         let end = start + loc.compressed_page_size as usize;
-        let len = self.loaded.as_ref().map_or(0, |(_, b)| b.len());
-        if end > len {
+        if end as u64 > self.ranges[g].1 - self.ranges[g].0 {
             return Err(self.err("a page beyond its row group".into()));
         }
-        Ok((p, start..end))
+        Ok((g, p, start..end))
+    }
+
+    /// [`page_range`](Self::page_range), with the row group read into `loaded`.
+    fn locate(
+        &mut self,
+        u: usize,
+        c: usize,
+    ) -> Result<(usize, std::ops::Range<usize>), WriteError> {
+        let (g, p, range) = self.page_range(u, c)?;
+        self.load(g)?;
+        Ok((p, range))
     }
 
     /// The bytes and figures of unit `u`'s page of column `c`.
@@ -1227,25 +1265,44 @@ impl PreviousFile {
         Ok((page, info))
     }
 
-    /// Unit `u`'s rows, one array per column (kept until another unit is asked for).
-    fn unit_arrays(&mut self, u: usize, leaves: &[Leaf]) -> Result<&Vec<ArrayRef>, WriteError> {
-        if self.decoded.as_ref().is_none_or(|(d, _)| *d != u) {
-            let mut arrays = Vec::with_capacity(leaves.len());
-            for (c, leaf) in leaves.iter().enumerate() {
-                let (_, range) = self.locate(u, c)?;
-                let page = &self.loaded.as_ref().expect("located").1[range];
-                let array = self
-                    .decoder
-                    .decode(page, &leaf.data_type, leaf.nullable)
-                    .map_err(|e| WriteError::Previous {
-                        path: self.path.clone(),
-                        message: e.to_string(),
-                    })?;
-                arrays.push(array);
+    /// Opens the pages of `units` (those already open stay; others are dropped), the columns
+    /// in parallel.
+    fn open_units(&mut self, units: &[usize], leaves: &[Leaf]) -> Result<(), WriteError> {
+        self.opened.retain(|(u, _)| units.contains(u));
+        for &u in units {
+            if self.opened.iter().any(|(o, _)| *o == u) {
+                continue;
             }
-            self.decoded = Some((u, arrays));
+            let mut ranges = Vec::with_capacity(leaves.len());
+            for c in 0..leaves.len() {
+                ranges.push(self.locate(u, c)?.1);
+            }
+            let buf = &self.loaded.as_ref().expect("located").1;
+            let path = &self.path;
+            let pages = leaves
+                .par_iter()
+                .zip(ranges)
+                .map(|(leaf, range)| {
+                    pages::with_decoder(|decoder| {
+                        decoder.open(&buf[range], leaf.kind, leaf.nullable)
+                    })
+                    .map_err(|e| WriteError::Previous {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            self.opened.push((u, pages));
         }
-        Ok(&self.decoded.as_ref().expect("just decoded").1)
+        Ok(())
+    }
+
+    /// Column `c`'s page of unit `u`, opened by [`open_units`](Self::open_units).
+    fn opened(&self, u: usize, c: usize) -> Option<&OpenPage> {
+        self.opened
+            .iter()
+            .find(|(o, _)| *o == u)
+            .and_then(|(_, pages)| pages.get(c))
     }
 }
 
@@ -2217,6 +2274,114 @@ mod tests {
         assert_eq!(strings(&reports, col::REPORT_ID), [Some("r-bad")]);
         let (mentions, _) = read_table(&dir.0, MENTIONS);
         assert_eq!(mentions.num_rows(), 0);
+    }
+
+    /// `n` ok reports with their own paths, numbers and mention counts.
+    fn corpus(n: usize, variant: u64) -> Vec<ReportRecord> {
+        let template = &sample_reports()[0];
+        (0..n)
+            .map(|i| {
+                let mut r = template.clone();
+                r.source_path = format!("p{:02}/r{i:05}.txt", i % 7);
+                r.report_id = format!("id{i:05}-{variant}");
+                r.mentions = (0..(i % 5))
+                    .map(|m| {
+                        let mut mention = template.mentions[m % 3].clone();
+                        mention.mention_id = m as i32;
+                        mention.value = (i * 10 + m) as f64 + variant as f64;
+                        mention
+                    })
+                    .collect();
+                r
+            })
+            .collect()
+    }
+
+    /// Writes `reports` into `dir`, taking from `previous` the rows of the reports `keep`
+    /// says are unchanged (their index in `previous.docs`).
+    fn rewrite(
+        dir: &Path,
+        reports: &[ReportRecord],
+        previous: PreviousPart,
+        keep: &dyn Fn(&ReportRecord) -> Option<usize>,
+    ) -> UnitCounts {
+        let paths = table_names().map(|t| dir.join(format!("{t}.parquet")));
+        let mut writer =
+            DatasetWriter::create_files(paths, &wide_ids(), false, Some(previous)).unwrap();
+        let items: Vec<Item<'_>> = reports
+            .iter()
+            .map(|r| keep(r).map_or(Item::Report(r), Item::Reuse))
+            .collect();
+        writer.write_all(&items).unwrap();
+        writer.finish().unwrap().1
+    }
+
+    fn previous_of(dir: &Path, reports: &[ReportRecord]) -> PreviousPart {
+        PreviousPart {
+            docs: reports
+                .iter()
+                .map(|r| PreviousDoc {
+                    source_path: r.source_path.clone(),
+                    n_mentions: r.mentions.len(),
+                    n_indicators: r.indicators.len(),
+                })
+                .collect(),
+            files: table_names().map(|t| dir.join(format!("{t}.parquet"))),
+        }
+    }
+
+    fn same_files(a: &Path, b: &Path) {
+        for table in table_names() {
+            let name = format!("{table}.parquet");
+            let (x, y) = (
+                fs::read(a.join(&name)).unwrap(),
+                fs::read(b.join(&name)).unwrap(),
+            );
+            assert!(x == y, "{name} differs from a fresh write");
+        }
+    }
+
+    #[test]
+    fn a_rewrite_copies_the_units_it_can_and_equals_a_fresh_write() {
+        let n = 4000;
+        let old = corpus(n, 0);
+        let (first, fresh, again) = (
+            TempDir::new("units-a"),
+            TempDir::new("units-b"),
+            TempDir::new("units-c"),
+        );
+        write_all(&first.0, &old);
+
+        // Nothing changed: every unit is copied, and the files do not change.
+        let index_of = |r: &ReportRecord| old.iter().position(|o| o.source_path == r.source_path);
+        let units = rewrite(&again.0, &old, previous_of(&first.0, &old), &index_of);
+        assert_eq!(units.encoded, 0);
+        let per_table = units.copied / 4;
+        assert!(per_table >= 3, "{units:?}");
+        same_files(&first.0, &again.0);
+
+        // One report changed, one deleted and one added, far apart: the units that hold
+        // them are encoded again (an added or deleted report may move one unit end), the
+        // others copied, and the files are those of a fresh write.
+        let mut new = old.clone();
+        new[300] = corpus(n, 1)[300].clone();
+        new.remove(2000);
+        let mut added = corpus(n + 1, 2)[n].clone();
+        added.source_path = format!("{}-added", new[3500].source_path);
+        new.insert(3501, added);
+        write_all(&fresh.0, &new);
+        let unchanged = |r: &ReportRecord| {
+            old.iter()
+                .position(|o| o.source_path == r.source_path && o.report_id == r.report_id)
+        };
+        let _ = fs::remove_dir_all(&again.0);
+        let units = rewrite(&again.0, &new, previous_of(&first.0, &old), &unchanged);
+        same_files(&fresh.0, &again.0);
+        assert!((3 * 4..=6 * 4).contains(&units.encoded), "{units:?}");
+        assert!(
+            units.copied >= 4 * per_table.saturating_sub(6),
+            "{units:?} of {per_table} a table"
+        );
     }
 
     #[test]

@@ -16,13 +16,9 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Date32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder,
-    StringBuilder,
-};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int16Type, Int32Type, Int64Type};
-use arrow_array::{Array, ArrayRef};
+use arrow_array::Array;
 use arrow_schema::DataType;
 use bytes::Bytes;
 use parquet::basic::{BoundaryOrder, Compression, Encoding, EncodingMask, PageType, ZstdLevel};
@@ -110,9 +106,54 @@ pub struct PageInfo {
     pub min_max: Option<Bounds>,
 }
 
+/// Rows for a new page: a slice of an Arrow array, or rows of a page of an earlier file.
+pub enum Segment<'a> {
+    Array(&'a dyn Array),
+    Page {
+        page: &'a OpenPage,
+        rows: std::ops::Range<usize>,
+    },
+}
+
+thread_local! {
+    /// This thread's encoder and decoder (see [`with_encoder`]).
+    static CODECS: std::cell::RefCell<(Option<Encoder>, Option<Decoder>)> =
+        const { std::cell::RefCell::new((None, None)) };
+}
+
+/// Runs `f` with this thread's [`Encoder`] at `level`. One per thread rather than one per
+/// column: a zstd context's tables stay in the cache while it compresses page after page, and
+/// its output does not depend on what it compressed before.
+pub fn with_encoder<R>(level: i32, f: impl FnOnce(&mut Encoder) -> Result<R>) -> Result<R> {
+    CODECS.with(|codecs| {
+        let mut codecs = codecs.borrow_mut();
+        let encoder = match &mut codecs.0 {
+            Some(e) if e.level == level => e,
+            slot => slot.insert(Encoder::new(level)?),
+        };
+        f(encoder)
+    })
+}
+
+/// Runs `f` with this thread's [`Decoder`].
+pub fn with_decoder<R>(f: impl FnOnce(&mut Decoder) -> Result<R>) -> Result<R> {
+    CODECS.with(|codecs| {
+        let mut codecs = codecs.borrow_mut();
+        let decoder = match &mut codecs.1 {
+            Some(d) => d,
+            slot => slot.insert(Decoder::new()?),
+        };
+        f(decoder)
+    })
+}
+
 /// Encodes pages; holds a zstd context and buffers for reuse.
 pub struct Encoder {
+    level: i32,
     zstd: zstd::bulk::Compressor<'static>,
+    levels: Vec<u8>,
+    values: Vec<u8>,
+    bits: Vec<bool>,
     body: Vec<u8>,
     packed: Vec<u8>,
 }
@@ -120,43 +161,96 @@ pub struct Encoder {
 impl Encoder {
     pub fn new(level: i32) -> Result<Encoder> {
         Ok(Encoder {
+            level,
             zstd: zstd::bulk::Compressor::new(level).map_err(io_err)?,
+            levels: Vec::new(),
+            values: Vec::new(),
+            bits: Vec::new(),
             body: Vec::new(),
             packed: Vec::new(),
         })
     }
 
-    /// Encodes `array` (a column of one unit, at least one row) as one page at the end of
-    /// `chunk`. `nullable`: the column has definition levels.
-    pub fn encode(
+    /// Encodes the rows of `segments`, in order, as one page at the end of `chunk`. Rows of
+    /// earlier pages are copied as PLAIN bytes, not decoded.
+    pub fn encode_segments(
         &mut self,
-        array: &dyn Array,
+        segments: &[Segment<'_>],
         nullable: bool,
         chunk: &mut ChunkBuilder,
     ) -> Result<()> {
-        self.body.clear();
-        let nulls = array.null_count() as i64;
-        if nullable {
-            write_def_levels(array, &mut self.body);
-        } else if nulls > 0 {
+        let kind = chunk.kind;
+        self.levels.clear();
+        self.values.clear();
+        self.bits.clear();
+        let mut runs = Runs::default();
+        let mut acc = Acc::default();
+        let (mut rows, mut nulls) = (0usize, 0i64);
+        for segment in segments {
+            match segment {
+                Segment::Array(array) => {
+                    rows += array.len();
+                    nulls += array.null_count() as i64;
+                    if nullable {
+                        match array.logical_nulls() {
+                            Some(valid) => {
+                                valid.iter().for_each(|v| runs.push(v, 1, &mut self.levels))
+                            }
+                            None => runs.push(true, array.len() as u64, &mut self.levels),
+                        }
+                    }
+                    write_values(*array, kind, &mut self.values, &mut self.bits, &mut acc)?;
+                }
+                Segment::Page { page, rows: range } => {
+                    rows += range.len();
+                    if let Some(valid) = &page.valid {
+                        let valid = &valid[range.clone()];
+                        nulls += valid.iter().filter(|v| !**v).count() as i64;
+                        if nullable {
+                            valid
+                                .iter()
+                                .for_each(|&v| runs.push(v, 1, &mut self.levels));
+                        }
+                    } else if nullable {
+                        runs.push(true, range.len() as u64, &mut self.levels);
+                    }
+                    page.copy_values(
+                        range.clone(),
+                        kind,
+                        &mut self.values,
+                        &mut self.bits,
+                        &mut acc,
+                    )?;
+                }
+            }
+        }
+        if nulls > 0 && !nullable {
             return Err(ParquetError::General(
                 "a null in a column declared non-null".into(),
             ));
         }
-        let (nans, min_max) = write_values(array, chunk.kind, &mut self.body)?;
+        self.body.clear();
+        if nullable {
+            runs.flush(&mut self.levels);
+            self.body
+                .extend_from_slice(&(self.levels.len() as u32).to_le_bytes());
+            self.body.extend_from_slice(&self.levels);
+        }
+        self.body.extend_from_slice(&self.values);
+        append_bits(&mut self.body, &self.bits);
         self.packed.clear();
         self.packed
             .reserve(zstd::zstd_safe::compress_bound(self.body.len()));
         self.zstd
             .compress_to_buffer(&self.body, &mut self.packed)
             .map_err(io_err)?;
-        let header = page_header(self.body.len(), self.packed.len(), array.len())?;
+        let header = page_header(self.body.len(), self.packed.len(), rows)?;
         let info = PageInfo {
-            rows: array.len(),
+            rows,
             uncompressed: header.len() + self.body.len(),
             nulls,
-            nans,
-            min_max,
+            nans: acc.nans,
+            min_max: acc.bounds(),
         };
         chunk.push_parts(&[&header, &self.packed], info);
         Ok(())
@@ -168,130 +262,196 @@ fn io_err(e: std::io::Error) -> ParquetError {
 }
 
 /// Definition levels of a flat optional column (bit width 1) in the RLE/bit-packed hybrid
-/// encoding, as runs only, after their 4-byte length.
-fn write_def_levels(array: &dyn Array, out: &mut Vec<u8>) {
-    let start = out.len();
-    out.extend_from_slice(&[0; 4]);
-    let mut run: Option<(bool, u64)> = None;
-    fn flush(out: &mut Vec<u8>, (valid, n): (bool, u64)) {
+/// encoding, written as runs only.
+#[derive(Default)]
+struct Runs {
+    run: Option<(bool, u64)>,
+}
+
+impl Runs {
+    fn push(&mut self, valid: bool, n: u64, out: &mut Vec<u8>) {
+        self.run = match self.run {
+            Some((v, k)) if v == valid => Some((v, k + n)),
+            Some(done) => {
+                Runs::write(done, out);
+                Some((valid, n))
+            }
+            None => Some((valid, n)),
+        };
+    }
+
+    fn flush(&mut self, out: &mut Vec<u8>) {
+        if let Some(done) = self.run.take() {
+            Runs::write(done, out);
+        }
+    }
+
+    fn write((valid, n): (bool, u64), out: &mut Vec<u8>) {
         put_varint(out, n << 1);
         out.push(u8::from(valid));
     }
-    for i in 0..array.len() {
-        let valid = array.is_valid(i);
-        run = match run {
-            Some((v, n)) if v == valid => Some((v, n + 1)),
-            Some(done) => {
-                flush(out, done);
-                Some((valid, 1))
-            }
-            None => Some((valid, 1)),
-        };
-    }
-    if let Some(done) = run {
-        flush(out, done);
-    }
-    let len = (out.len() - start - 4) as u32;
-    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
 }
 
-/// The PLAIN values of the non-null entries, and the page's NaN count and min/max.
-fn write_values(array: &dyn Array, kind: Kind, out: &mut Vec<u8>) -> Result<(i64, Option<Bounds>)> {
-    let unexpected =
-        || ParquetError::General(format!("cannot store {} as {kind:?}", array.data_type()));
-    let mut nans = 0;
-    let min_max = match (kind, array.data_type()) {
-        (Kind::Bool, DataType::Boolean) => {
-            let a = array.as_boolean();
-            let (mut byte, mut bit) = (0u8, 0);
-            let (mut lo, mut hi) = (None::<bool>, None::<bool>);
-            for v in a.iter().flatten() {
-                byte |= u8::from(v) << bit;
-                bit += 1;
-                if bit == 8 {
-                    out.push(byte);
-                    (byte, bit) = (0, 0);
-                }
-                lo = Some(lo.map_or(v, |l| l && v));
-                hi = Some(hi.map_or(v, |h| h || v));
-            }
-            if bit > 0 {
-                out.push(byte);
-            }
-            lo.zip(hi)
-                .map(|(l, h)| (vec![u8::from(l)], vec![u8::from(h)]))
+/// The extremes (and NaN count) of the values written to a page so far.
+#[derive(Default)]
+struct Acc<'a> {
+    range: Range<'a>,
+    nans: i64,
+    /// A NaN was seen where no other value was (a page of NaNs keeps NaN as its bounds).
+    only_nan: bool,
+}
+
+#[derive(Default)]
+enum Range<'a> {
+    #[default]
+    Empty,
+    Bool(bool, bool),
+    I32(i32, i32),
+    I64(i64, i64),
+    F64(f64, f64),
+    Bytes(&'a [u8], &'a [u8]),
+}
+
+impl<'a> Acc<'a> {
+    fn bool(&mut self, v: bool) {
+        self.range = match self.range {
+            Range::Bool(l, h) => Range::Bool(l && v, h || v),
+            _ => Range::Bool(v, v),
+        };
+    }
+
+    fn i32(&mut self, v: i32) {
+        self.range = match self.range {
+            Range::I32(l, h) => Range::I32(l.min(v), h.max(v)),
+            _ => Range::I32(v, v),
+        };
+    }
+
+    fn i64(&mut self, v: i64) {
+        self.range = match self.range {
+            Range::I64(l, h) => Range::I64(l.min(v), h.max(v)),
+            _ => Range::I64(v, v),
+        };
+    }
+
+    fn f64(&mut self, v: f64) {
+        if v.is_nan() {
+            self.nans += 1;
+            self.only_nan |= matches!(self.range, Range::Empty);
+            return;
         }
-        (Kind::I32, DataType::Int16) => i32_values(
-            array
-                .as_primitive::<Int16Type>()
-                .iter()
-                .flatten()
-                .map(i32::from),
-            out,
-        ),
+        self.only_nan = false;
+        self.range = match self.range {
+            Range::F64(l, h) => Range::F64(l.min(v), h.max(v)),
+            _ => Range::F64(v, v),
+        };
+    }
+
+    fn bytes(&mut self, v: &'a [u8]) {
+        self.range = match self.range {
+            Range::Bytes(l, h) => Range::Bytes(l.min(v), h.max(v)),
+            _ => Range::Bytes(v, v),
+        };
+    }
+
+    /// PLAIN-encoded bounds: strings cut to [`TRUNCATE`]; as the Parquet spec asks, a zero
+    /// minimum is -0.0 and a zero maximum +0.0.
+    fn bounds(&self) -> Option<Bounds> {
+        let le = |a: &[u8], b: &[u8]| Some((a.to_vec(), b.to_vec()));
+        match self.range {
+            Range::Empty if self.only_nan => le(&f64::NAN.to_le_bytes(), &f64::NAN.to_le_bytes()),
+            Range::Empty => None,
+            Range::Bool(l, h) => Some((vec![u8::from(l)], vec![u8::from(h)])),
+            Range::I32(l, h) => le(&l.to_le_bytes(), &h.to_le_bytes()),
+            Range::I64(l, h) => le(&l.to_le_bytes(), &h.to_le_bytes()),
+            Range::F64(l, h) => {
+                let l = if l == 0.0 { -0.0 } else { l };
+                let h = if h == 0.0 { 0.0 } else { h };
+                le(&l.to_le_bytes(), &h.to_le_bytes())
+            }
+            Range::Bytes(l, h) => {
+                // Our byte arrays hold UTF-8 (checked when they were written).
+                let (l, h) = (
+                    std::str::from_utf8(l).unwrap_or_default(),
+                    std::str::from_utf8(h).unwrap_or_default(),
+                );
+                Some((cut_min(l), cut_max(h)))
+            }
+        }
+    }
+}
+
+/// Appends the PLAIN values of the non-null entries of `array` and notes their extremes.
+fn write_values<'a>(
+    array: &'a dyn Array,
+    kind: Kind,
+    out: &mut Vec<u8>,
+    bits: &mut Vec<bool>,
+    acc: &mut Acc<'a>,
+) -> Result<()> {
+    match (kind, array.data_type()) {
+        (Kind::Bool, DataType::Boolean) => {
+            // Packed once the page's bits are all there (a segment may end mid-byte).
+            for v in array.as_boolean().iter().flatten() {
+                acc.bool(v);
+                bits.push(v);
+            }
+        }
+        (Kind::I32, DataType::Int16) => {
+            for v in array.as_primitive::<Int16Type>().iter().flatten() {
+                out.extend_from_slice(&i32::from(v).to_le_bytes());
+                acc.i32(i32::from(v));
+            }
+        }
         (Kind::I32, DataType::Int32) => {
-            i32_values(array.as_primitive::<Int32Type>().iter().flatten(), out)
+            for v in array.as_primitive::<Int32Type>().iter().flatten() {
+                out.extend_from_slice(&v.to_le_bytes());
+                acc.i32(v);
+            }
         }
         (Kind::I32, DataType::Date32) => {
-            i32_values(array.as_primitive::<Date32Type>().iter().flatten(), out)
+            for v in array.as_primitive::<Date32Type>().iter().flatten() {
+                out.extend_from_slice(&v.to_le_bytes());
+                acc.i32(v);
+            }
         }
         (Kind::I64, DataType::Int64) => {
-            let mut range = None::<(i64, i64)>;
             for v in array.as_primitive::<Int64Type>().iter().flatten() {
                 out.extend_from_slice(&v.to_le_bytes());
-                range = Some(range.map_or((v, v), |(l, h)| (l.min(v), h.max(v))));
+                acc.i64(v);
             }
-            range.map(|(l, h)| (l.to_le_bytes().to_vec(), h.to_le_bytes().to_vec()))
         }
         (Kind::F64, DataType::Float64) => {
-            let (mut range, mut any) = (None::<(f64, f64)>, false);
             for v in array.as_primitive::<Float64Type>().iter().flatten() {
                 out.extend_from_slice(&v.to_le_bytes());
-                any = true;
-                if v.is_nan() {
-                    nans += 1;
-                    continue;
-                }
-                range = Some(range.map_or((v, v), |(l, h)| (l.min(v), h.max(v))));
-            }
-            // As the Parquet spec asks: a zero minimum is -0.0, a zero maximum +0.0. A page
-            // of NaNs only keeps NaN as its bounds.
-            let range = range.map(|(l, h)| {
-                (
-                    if l == 0.0 { -0.0 } else { l },
-                    if h == 0.0 { 0.0 } else { h },
-                )
-            });
-            match (range, any) {
-                (Some((l, h)), _) => Some((l.to_le_bytes().to_vec(), h.to_le_bytes().to_vec())),
-                (None, true) => Some((
-                    f64::NAN.to_le_bytes().to_vec(),
-                    f64::NAN.to_le_bytes().to_vec(),
-                )),
-                (None, false) => None,
+                acc.f64(v);
             }
         }
         (Kind::Bytes, DataType::Utf8) => {
-            let mut range = None::<(&str, &str)>;
             for v in array.as_string::<i32>().iter().flatten() {
                 out.extend_from_slice(&(v.len() as u32).to_le_bytes());
                 out.extend_from_slice(v.as_bytes());
-                range = Some(range.map_or((v, v), |(l, h)| (l.min(v), h.max(v))));
+                acc.bytes(v.as_bytes());
             }
-            range.map(|(l, h)| (cut_min(l), cut_max(h)))
         }
-        _ => return Err(unexpected()),
-    };
-    Ok((nans, min_max))
+        (kind, other) => {
+            return Err(ParquetError::General(format!(
+                "cannot store {other} as {kind:?}"
+            )))
+        }
+    }
+    Ok(())
 }
 
-fn i32_values(values: impl Iterator<Item = i32>, out: &mut Vec<u8>) -> Option<Bounds> {
-    let mut range = None::<(i32, i32)>;
-    for v in values {
-        out.extend_from_slice(&v.to_le_bytes());
-        range = Some(range.map_or((v, v), |(l, h)| (l.min(v), h.max(v))));
+/// PLAIN booleans: bit-packed, least significant bit first.
+fn append_bits(out: &mut Vec<u8>, bits: &[bool]) {
+    for chunk in bits.chunks(8) {
+        let mut byte = 0u8;
+        for (i, &b) in chunk.iter().enumerate() {
+            byte |= u8::from(b) << i;
+        }
+        out.push(byte);
     }
-    range.map(|(l, h)| (l.to_le_bytes().to_vec(), h.to_le_bytes().to_vec()))
 }
 
 /// A lower bound of `s` of at most [`TRUNCATE`] bytes: `s` itself or a prefix.
@@ -682,146 +842,156 @@ impl ChunkBuilder {
     }
 }
 
-/// Decodes pages written by [`Encoder`] back into Arrow arrays.
+/// A page of an earlier file, decompressed, whose rows can go into new pages.
+pub struct OpenPage {
+    body: Vec<u8>,
+    /// Validity of each row (nullable columns).
+    valid: Option<Vec<bool>>,
+    /// Index of the first value of each row, and the value count at the end (nullable
+    /// columns; otherwise row = value).
+    value_of_row: Option<Vec<u32>>,
+    /// Where the PLAIN values start in `body`.
+    values_at: usize,
+    /// Byte arrays: where each value (its length prefix) starts in `body`, and the end.
+    starts: Vec<u32>,
+}
+
+impl OpenPage {
+    fn value_index(&self, row: usize) -> usize {
+        self.value_of_row.as_ref().map_or(row, |v| v[row] as usize)
+    }
+
+    /// Appends the PLAIN values of `rows` to `out` (booleans to `bits`) and notes their
+    /// extremes.
+    fn copy_values<'a>(
+        &'a self,
+        rows: std::ops::Range<usize>,
+        kind: Kind,
+        out: &mut Vec<u8>,
+        bits: &mut Vec<bool>,
+        acc: &mut Acc<'a>,
+    ) -> Result<()> {
+        let bad = || ParquetError::General("rows beyond the page".into());
+        let (first, end) = (self.value_index(rows.start), self.value_index(rows.end));
+        let fixed = |width: usize| -> Result<&'a [u8]> {
+            self.body
+                .get(self.values_at + first * width..self.values_at + end * width)
+                .ok_or_else(bad)
+        };
+        match kind {
+            Kind::Bool => {
+                let packed = &self.body[self.values_at.min(self.body.len())..];
+                for k in first..end {
+                    let byte = *packed.get(k / 8).ok_or_else(bad)?;
+                    let v = byte >> (k % 8) & 1 == 1;
+                    acc.bool(v);
+                    bits.push(v);
+                }
+            }
+            Kind::I32 => {
+                let bytes = fixed(4)?;
+                out.extend_from_slice(bytes);
+                for v in bytes.chunks_exact(4) {
+                    acc.i32(le_i32(v));
+                }
+            }
+            Kind::I64 => {
+                let bytes = fixed(8)?;
+                out.extend_from_slice(bytes);
+                for v in bytes.chunks_exact(8) {
+                    acc.i64(le_i64(v));
+                }
+            }
+            Kind::F64 => {
+                let bytes = fixed(8)?;
+                out.extend_from_slice(bytes);
+                for v in bytes.chunks_exact(8) {
+                    acc.f64(le_f64(v));
+                }
+            }
+            Kind::Bytes => {
+                let (from, to) = (
+                    *self.starts.get(first).ok_or_else(bad)? as usize,
+                    *self.starts.get(end).ok_or_else(bad)? as usize,
+                );
+                out.extend_from_slice(&self.body[from..to]);
+                for k in first..end {
+                    let at = self.starts[k] as usize + 4;
+                    acc.bytes(&self.body[at..self.starts[k + 1] as usize]);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens pages written by [`Encoder`].
 pub struct Decoder {
     zstd: zstd::bulk::Decompressor<'static>,
-    body: Vec<u8>,
 }
 
 impl Decoder {
     pub fn new() -> Result<Decoder> {
         Ok(Decoder {
             zstd: zstd::bulk::Decompressor::new().map_err(io_err)?,
-            body: Vec::new(),
         })
     }
 
-    /// The values of `page` as an array of `data_type`.
-    pub fn decode(
-        &mut self,
-        page: &[u8],
-        data_type: &DataType,
-        nullable: bool,
-    ) -> Result<ArrayRef> {
+    /// Decompresses `page` and finds its rows' values.
+    pub fn open(&mut self, page: &[u8], kind: Kind, nullable: bool) -> Result<OpenPage> {
         let bad = |what: &str| ParquetError::General(format!("cannot decode a page: {what}"));
         let header = parse_header(page)?;
         let packed = page
             .get(header.len..header.len + header.compressed)
             .ok_or_else(|| bad("truncated"))?;
-        self.body.clear();
-        self.body.reserve(header.uncompressed);
+        let mut body = Vec::with_capacity(header.uncompressed);
         self.zstd
-            .decompress_to_buffer(packed, &mut self.body)
+            .decompress_to_buffer(packed, &mut body)
             .map_err(io_err)?;
-        let n = header.values;
-        let body = &self.body[..];
-        // Validity from the definition levels.
-        let (valid, mut pos) = if nullable {
+        let rows = header.values;
+        let (valid, value_of_row, values_at) = if nullable {
             let len = body
                 .get(..4)
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
                 .ok_or_else(|| bad("levels"))?;
             let levels = body.get(4..4 + len).ok_or_else(|| bad("levels"))?;
-            (
-                Some(read_def_levels(levels, n).ok_or_else(|| bad("levels"))?),
-                4 + len,
-            )
+            let valid = read_def_levels(levels, rows).ok_or_else(|| bad("levels"))?;
+            let mut index = Vec::with_capacity(rows + 1);
+            let mut k = 0u32;
+            for &v in &valid {
+                index.push(k);
+                k += u32::from(v);
+            }
+            index.push(k);
+            (Some(valid), Some(index), 4 + len)
         } else {
-            (None, 0)
+            (None, None, 0)
         };
-        let is_valid = |i: usize| valid.as_ref().is_none_or(|v| v[i]);
-        let mut take = |k: usize| -> Result<&[u8]> {
-            let s = body.get(pos..pos + k).ok_or_else(|| bad("values"))?;
-            pos += k;
-            Ok(s)
-        };
-        let array: ArrayRef = match data_type {
-            DataType::Utf8 => {
-                let mut b = StringBuilder::with_capacity(n, body.len());
-                for i in 0..n {
-                    if is_valid(i) {
-                        let len = le_i32(take(4)?) as usize;
-                        let s = std::str::from_utf8(take(len)?).map_err(|_| bad("UTF-8"))?;
-                        b.append_value(s);
-                    } else {
-                        b.append_null();
-                    }
+        let values = value_of_row.as_ref().map_or(rows, |v| v[rows] as usize);
+        let mut starts = Vec::new();
+        if kind == Kind::Bytes {
+            starts.reserve(values + 1);
+            let mut at = values_at;
+            for _ in 0..values {
+                starts.push(at as u32);
+                let len = body
+                    .get(at..at + 4)
+                    .map(le_i32)
+                    .ok_or_else(|| bad("values"))? as usize;
+                at += 4 + len;
+                if at > body.len() {
+                    return Err(bad("values"));
                 }
-                Arc::new(b.finish())
             }
-            DataType::Boolean => {
-                let mut b = BooleanBuilder::with_capacity(n);
-                let mut k = 0usize;
-                let bits = &body[pos.min(body.len())..];
-                for i in 0..n {
-                    if is_valid(i) {
-                        let byte = *bits.get(k / 8).ok_or_else(|| bad("values"))?;
-                        b.append_value(byte >> (k % 8) & 1 == 1);
-                        k += 1;
-                    } else {
-                        b.append_null();
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            DataType::Int16 => {
-                let mut b = Int16Builder::with_capacity(n);
-                for i in 0..n {
-                    if is_valid(i) {
-                        b.append_value(le_i32(take(4)?) as i16);
-                    } else {
-                        b.append_null();
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            DataType::Int32 => {
-                let mut b = Int32Builder::with_capacity(n);
-                for i in 0..n {
-                    if is_valid(i) {
-                        b.append_value(le_i32(take(4)?));
-                    } else {
-                        b.append_null();
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            DataType::Date32 => {
-                let mut b = Date32Builder::with_capacity(n);
-                for i in 0..n {
-                    if is_valid(i) {
-                        b.append_value(le_i32(take(4)?));
-                    } else {
-                        b.append_null();
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            DataType::Int64 => {
-                let mut b = Int64Builder::with_capacity(n);
-                for i in 0..n {
-                    if is_valid(i) {
-                        b.append_value(le_i64(take(8)?));
-                    } else {
-                        b.append_null();
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            DataType::Float64 => {
-                let mut b = Float64Builder::with_capacity(n);
-                for i in 0..n {
-                    if is_valid(i) {
-                        b.append_value(le_f64(take(8)?));
-                    } else {
-                        b.append_null();
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            other => return Err(bad(&format!("type {other}"))),
-        };
-        Ok(array)
+            starts.push(at as u32);
+        }
+        Ok(OpenPage {
+            body,
+            valid,
+            value_of_row,
+            values_at,
+            starts,
+        })
     }
 }
 
@@ -867,31 +1037,68 @@ fn read_def_levels(mut data: &[u8], n: usize) -> Option<Vec<bool>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::{BooleanArray, Float64Array, Int16Array, StringArray};
+    use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int16Array, StringArray};
 
-    fn round_trip(array: ArrayRef, nullable: bool) {
-        let kind = Kind::of(array.data_type()).unwrap();
+    /// One page of `segments`, as bytes and figures.
+    fn page(segments: &[Segment<'_>], kind: Kind, nullable: bool) -> (Vec<u8>, PageInfo) {
         let mut chunk = ChunkBuilder::new(kind);
         Encoder::new(3)
             .unwrap()
-            .encode(array.as_ref(), nullable, &mut chunk)
+            .encode_segments(segments, nullable, &mut chunk)
             .unwrap();
-        let page = chunk.bytes.clone();
-        let header = parse_header(&page).unwrap();
+        (chunk.bytes, chunk.pages.pop().unwrap())
+    }
+
+    /// Encoding `array` whole, in two slices, or from the pages of those slices gives the
+    /// same page: how a rerun can rebuild a unit from kept rows and new ones.
+    fn splices_like_a_fresh_encoding(array: ArrayRef, nullable: bool, cut: usize) {
+        let kind = Kind::of(array.data_type()).unwrap();
+        let whole = page(&[Segment::Array(array.as_ref())], kind, nullable);
+        let header = parse_header(&whole.0).unwrap();
         assert_eq!(header.values, array.len());
-        assert_eq!(header.len + header.compressed, page.len());
-        let back = Decoder::new()
-            .unwrap()
-            .decode(&page, array.data_type(), nullable)
-            .unwrap();
-        assert_eq!(&back, &array);
-        assert_eq!(chunk.pages[0].rows, array.len());
-        assert_eq!(chunk.pages[0].nulls, array.null_count() as i64);
+        assert_eq!(header.len + header.compressed, whole.0.len());
+        assert_eq!(whole.1.rows, array.len());
+        assert_eq!(whole.1.nulls, array.null_count() as i64);
+
+        let (a, b) = (array.slice(0, cut), array.slice(cut, array.len() - cut));
+        let sliced = page(
+            &[Segment::Array(a.as_ref()), Segment::Array(b.as_ref())],
+            kind,
+            nullable,
+        );
+        assert_eq!(sliced, whole);
+
+        let mut decoder = Decoder::new().unwrap();
+        let opened = decoder.open(&whole.0, kind, nullable).unwrap();
+        let copied = page(
+            &[
+                Segment::Page {
+                    page: &opened,
+                    rows: 0..cut,
+                },
+                Segment::Array(b.as_ref()),
+            ],
+            kind,
+            nullable,
+        );
+        assert_eq!(copied, whole);
+        let copied = page(
+            &[
+                Segment::Array(a.as_ref()),
+                Segment::Page {
+                    page: &opened,
+                    rows: cut..array.len(),
+                },
+            ],
+            kind,
+            nullable,
+        );
+        assert_eq!(copied, whole);
     }
 
     #[test]
-    fn pages_decode_to_the_arrays_they_were_encoded_from() {
-        round_trip(
+    fn pages_rebuilt_from_kept_rows_equal_fresh_ones() {
+        splices_like_a_fresh_encoding(
             Arc::new(StringArray::from(vec![
                 Some("登云镇"),
                 None,
@@ -899,23 +1106,27 @@ mod tests {
                 Some("a"),
             ])),
             true,
+            2,
         );
-        round_trip(Arc::new(StringArray::from(vec!["x"; 300])), false);
-        round_trip(
+        splices_like_a_fresh_encoding(Arc::new(StringArray::from(vec!["x"; 300])), false, 17);
+        splices_like_a_fresh_encoding(
             Arc::new(Int16Array::from(vec![Some(2023), None, None, Some(-1)])),
             true,
+            1,
         );
-        round_trip(
+        splices_like_a_fresh_encoding(
             Arc::new(Float64Array::from(vec![None, Some(1.5), Some(-0.0), None])),
             true,
+            3,
         );
-        round_trip(
+        splices_like_a_fresh_encoding(
             Arc::new(BooleanArray::from(
                 (0..19)
                     .map(|i| (i % 3 != 0).then_some(i % 2 == 0))
                     .collect::<Vec<_>>(),
             )),
             true,
+            5,
         );
     }
 
