@@ -1082,6 +1082,8 @@ struct PreviousFile {
     doc_unit: Vec<(u32, u32)>,
     /// Units opened for the unit being encoded: their pages, decompressed, per column.
     opened: Vec<(usize, Vec<OpenPage>)>,
+    /// Memory of pages opened before, per column, to decompress the next ones into.
+    spare: Vec<Vec<Vec<u8>>>,
 }
 
 impl PreviousFile {
@@ -1199,6 +1201,7 @@ impl PreviousFile {
             units,
             doc_unit,
             opened: Vec::new(),
+            spare: Vec::new(),
         })
     }
 
@@ -1272,7 +1275,16 @@ impl PreviousFile {
     /// Opens the pages of `units` (those already open stay; others are dropped), the columns
     /// in parallel.
     fn open_units(&mut self, units: &[usize], leaves: &[Leaf]) -> Result<(), WriteError> {
-        self.opened.retain(|(u, _)| units.contains(u));
+        let (keep, done): (Vec<_>, Vec<_>) = std::mem::take(&mut self.opened)
+            .into_iter()
+            .partition(|(u, _)| units.contains(u));
+        self.opened = keep;
+        self.spare.resize_with(leaves.len(), Vec::new);
+        for (_, pages) in done {
+            for (c, page) in pages.into_iter().enumerate() {
+                self.spare[c].push(page.into_buffer());
+            }
+        }
         for &u in units {
             if self.opened.iter().any(|(o, _)| *o == u) {
                 continue;
@@ -1281,14 +1293,20 @@ impl PreviousFile {
             for c in 0..leaves.len() {
                 ranges.push(self.locate(u, c)?.1);
             }
+            let buffers: Vec<Vec<u8>> = self
+                .spare
+                .iter_mut()
+                .map(|spare| spare.pop().unwrap_or_default())
+                .collect();
             let buf = &self.loaded.as_ref().expect("located").1;
             let path = &self.path;
             let pages = leaves
                 .par_iter()
                 .zip(ranges)
-                .map(|(leaf, range)| {
+                .zip(buffers)
+                .map(|((leaf, range), buffer)| {
                     pages::with_decoder(|decoder| {
-                        decoder.open(&buf[range], leaf.kind, leaf.nullable)
+                        decoder.open(&buf[range], leaf.kind, leaf.nullable, buffer)
                     })
                     .map_err(|e| WriteError::Previous {
                         path: path.clone(),
