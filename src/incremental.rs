@@ -35,6 +35,8 @@ pub struct PreviousRun {
     /// [`crate::write::table_format`] of the tables (empty for runs before it was recorded).
     #[serde(default)]
     pub table_format: String,
+    #[serde(default)]
+    pub run_id: String,
 }
 
 /// An input of the previous run, from its `reports` row.
@@ -197,5 +199,186 @@ impl OldTables {
             parts.insert(partition, PreviousPart { docs, files });
         }
         Ok(OldTables { reports, parts })
+    }
+}
+
+/// What an input file looked like (size, times, inode) when its content hash was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    /// Nanoseconds since the epoch.
+    pub mtime: i64,
+    pub ctime: i64,
+    pub ino: u64,
+    pub dev: u64,
+}
+
+impl Stamp {
+    /// The stamp of the file `path` points to; `None` where there is none to trust (no such
+    /// file, or a platform without inode change times).
+    pub fn of(path: &Path) -> Option<Stamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let m = std::fs::metadata(path).ok()?;
+            let ns = |s: i64, n: i64| s.checked_mul(1_000_000_000)?.checked_add(n);
+            Some(Stamp {
+                size: m.size(),
+                mtime: ns(m.mtime(), m.mtime_nsec())?,
+                ctime: ns(m.ctime(), m.ctime_nsec())?,
+                ino: m.ino(),
+                dev: m.dev(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
+    }
+}
+
+/// The content hashes of a run's inputs with their [`Stamp`]s, so that the next run need not
+/// read an input whose stamp has not moved (as `git status` trusts its index). Kept in OUT as
+/// a hidden file committed with the manifest, and trusted only beside the manifest of the run
+/// that wrote it. An input is rehashed when any of size, modification time, change time
+/// (which no tool can set back), inode or device differ, or when it was modified less than
+/// [`RACY_NS`] before that run took the stamps (a change in the same clock tick as the stamp
+/// would not show).
+#[derive(Debug, Default)]
+pub struct InputStamps {
+    /// When the stamps were taken (nanoseconds since the epoch).
+    taken_at: i64,
+    entries: HashMap<String, (Stamp, String)>,
+}
+
+/// See [`InputStamps`]: two seconds, the coarsest timestamp of common file systems.
+pub const RACY_NS: i64 = 2_000_000_000;
+
+const STAMPS_MAGIC: &[u8] = b"fazhi input stamps 1\n";
+
+impl InputStamps {
+    /// Reads `path`, if it is the stamps file of run `run_id`.
+    pub fn read(path: &Path, run_id: &str) -> Option<InputStamps> {
+        let data = std::fs::read(path).ok()?;
+        let mut r = Reader(data.strip_prefix(STAMPS_MAGIC)?);
+        if r.bytes()? != run_id.as_bytes() {
+            return None;
+        }
+        let taken_at = r.u64()? as i64;
+        let count = r.u64()? as usize;
+        let mut entries = HashMap::with_capacity(count.min(1 << 24));
+        for _ in 0..count {
+            let path = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+            let stamp = Stamp {
+                size: r.u64()?,
+                mtime: r.u64()? as i64,
+                ctime: r.u64()? as i64,
+                ino: r.u64()?,
+                dev: r.u64()?,
+            };
+            let id = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+            entries.insert(path, (stamp, id));
+        }
+        r.0.is_empty().then_some(InputStamps { taken_at, entries })
+    }
+
+    /// Writes the stamps of run `run_id`, taken at `taken_at`, to `path`.
+    pub fn write<'a>(
+        path: &Path,
+        run_id: &str,
+        taken_at: i64,
+        entries: impl Iterator<Item = (&'a str, Stamp, &'a str)>,
+    ) -> std::io::Result<()> {
+        let mut body = Vec::new();
+        let mut count = 0u64;
+        for (rel, s, id) in entries {
+            put_bytes(&mut body, rel.as_bytes());
+            for v in [s.size, s.mtime as u64, s.ctime as u64, s.ino, s.dev] {
+                body.extend_from_slice(&v.to_le_bytes());
+            }
+            put_bytes(&mut body, id.as_bytes());
+            count += 1;
+        }
+        let mut out = STAMPS_MAGIC.to_vec();
+        put_bytes(&mut out, run_id.as_bytes());
+        out.extend_from_slice(&(taken_at as u64).to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&body);
+        let mut file = File::create(path)?;
+        std::io::Write::write_all(&mut file, &out)?;
+        file.sync_all()
+    }
+
+    /// The content hash recorded for input `rel`, if its stamp still says it is the same file.
+    pub fn hash_of(&self, rel: &str, now: &Stamp) -> Option<&str> {
+        let (then, id) = self.entries.get(rel)?;
+        let settled = |t: i64| t < self.taken_at.saturating_sub(RACY_NS);
+        (then == now && settled(now.mtime) && settled(now.ctime)).then_some(id.as_str())
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
+        self.take(len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_are_trusted_only_for_the_same_settled_file_of_the_same_run() {
+        let dir = std::env::temp_dir().join(format!("fazhi-stamps-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let input = dir.join("a.txt");
+        std::fs::write(&input, "一").unwrap();
+        let stamp = Stamp::of(&input);
+        if cfg!(unix) {
+            assert!(stamp.is_some());
+        }
+        let Some(stamp) = stamp else { return };
+        let file = dir.join(".fazhi-inputs-0-of-1.bin");
+        let later = stamp.mtime.max(stamp.ctime) + RACY_NS + 1;
+        InputStamps::write(&file, "run-1", later, [("a.txt", stamp, "abc")].into_iter()).unwrap();
+        let read = InputStamps::read(&file, "run-1").unwrap();
+        assert_eq!(read.hash_of("a.txt", &stamp), Some("abc"));
+        assert_eq!(read.hash_of("b.txt", &stamp), None);
+        let grown = Stamp {
+            size: stamp.size + 1,
+            ..stamp
+        };
+        assert_eq!(read.hash_of("a.txt", &grown), None);
+        assert!(InputStamps::read(&file, "run-2").is_none());
+        // Stamped within RACY_NS of a change: not trusted.
+        InputStamps::write(
+            &file,
+            "run-1",
+            stamp.mtime + 1,
+            [("a.txt", stamp, "abc")].into_iter(),
+        )
+        .unwrap();
+        let racy = InputStamps::read(&file, "run-1").unwrap();
+        assert_eq!(racy.hash_of("a.txt", &stamp), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -186,6 +186,12 @@ impl Layout {
         }
     }
 
+    /// The file that records what each input looked like when the run hashed it
+    /// ([`crate::incremental::InputStamps`]): hidden, committed with the manifest.
+    pub fn input_stamps_name(&self) -> String {
+        format!(".fazhi-inputs-{}.bin", self.tag())
+    }
+
     fn stage_name(&self) -> String {
         format!(".fazhi-stage-{}", self.tag())
     }
@@ -202,6 +208,10 @@ impl Layout {
             if let Some(tag) = rel
                 .strip_prefix("manifest-")
                 .and_then(|r| r.strip_suffix(".json"))
+                .or_else(|| {
+                    rel.strip_prefix(".fazhi-inputs-")
+                        .and_then(|r| r.strip_suffix(".bin"))
+                })
             {
                 // A shard manifest: stale unless it is of a shard of this run's count.
                 let count = tag
@@ -454,13 +464,15 @@ fn apply(out: &Path, journal: &Journal) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Table files in OUT (`<table>.parquet` and everything under `<table>/`), relative.
+/// Files of a committed output in OUT, relative: manifests, input stamps, `<table>.parquet` and
+/// everything under `<table>/`.
 pub fn committed_files(out: &Path) -> Result<Vec<String>, OutputError> {
     let mut found = Vec::new();
     for entry in fs::read_dir(out).map_err(io_err(out))? {
         let name = entry.map_err(io_err(out))?.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with("manifest") && name.ends_with(".json") {
+        let stamps = name.starts_with(".fazhi-inputs-") && name.ends_with(".bin");
+        if (name.starts_with("manifest") && name.ends_with(".json")) || stamps {
             found.push(name.into_owned());
         }
     }

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::discover::{discover, DiscoverError, FileSelector, SourceFile};
-use crate::incremental::{OldReport, OldTables, PreviousRun, ReuseError};
+use crate::incremental::{InputStamps, OldReport, OldTables, PreviousRun, ReuseError, Stamp};
 use crate::output::{self, Layout, OutputError, PartitionColumn, Shard, Stage};
 use crate::pipeline::{report_id, Engine, StageTimes, STAGES};
 use crate::record::{Date, ReportRecord, Status};
@@ -90,6 +90,9 @@ pub struct Incremental {
     pub removed: u64,
     /// Unchanged inputs processed again: earlier errors, and duplicates whose original is gone.
     pub reprocessed: u64,
+    /// Inputs read to hash their content; the others had the stamps (size, times, inode) the
+    /// previous run recorded with their hashes.
+    pub hashed: u64,
     /// Units of rows (see [`crate::write`]) whose pages were copied from the previous tables,
     /// and units encoded now, over all tables.
     pub units_copied: u64,
@@ -164,6 +167,8 @@ struct Tally {
     input_bytes: u64,
     /// The first path seen for each report id, to mark later copies as duplicates.
     first_path_of: HashMap<String, String>,
+    /// The content hash of each input, in input order (`None` for an input that failed).
+    content_ids: Vec<Option<String>>,
 }
 
 impl Tally {
@@ -309,20 +314,43 @@ fn new_run_id(started: SystemTime) -> String {
     )
 }
 
-/// The content hash ([`report_id`]) of every file, `None` where it cannot be read; in
-/// parallel, each thread reading into one buffer it reuses.
-fn content_hashes(pool: &rayon::ThreadPool, files: &[SourceFile]) -> Vec<Option<String>> {
+/// The content hash ([`report_id`]) of every file, `None` where it cannot be read (in parallel,
+/// each thread reading into one buffer it reuses), taken from `known` where a file's stamp
+/// vouches for it;
+/// and how many were read to hash them (the others' stamps were unchanged since `known`).
+fn content_hashes(
+    pool: &rayon::ThreadPool,
+    files: &[SourceFile],
+    stamps: &[Option<Stamp>],
+    known: Option<&InputStamps>,
+) -> (Vec<Option<String>>, u64) {
     use std::io::Read;
-    pool.install(|| {
+    let hashes: Vec<(Option<String>, bool)> = pool.install(|| {
         files
             .par_iter()
-            .map_init(Vec::new, |buf, f| {
+            .zip(stamps)
+            .map_init(Vec::new, |buf, (f, stamp)| {
+                let trusted = known
+                    .zip(stamp.as_ref())
+                    .and_then(|(k, s)| k.hash_of(&f.rel_path, s));
+                if let Some(id) = trusted {
+                    return (Some(id.to_owned()), false);
+                }
                 buf.clear();
                 let read = std::fs::File::open(&f.path).and_then(|mut h| h.read_to_end(buf));
-                read.ok().map(|_| report_id(buf))
+                (read.ok().map(|_| report_id(buf)), true)
             })
             .collect()
-    })
+    });
+    let read = hashes.iter().filter(|(_, r)| *r).count() as u64;
+    (hashes.into_iter().map(|(h, _)| h).collect(), read)
+}
+
+/// Nanoseconds since the epoch.
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// Why the previous output cannot be reused, or `None` if it can.
@@ -430,8 +458,29 @@ pub fn run(
             if let Some(shard) = opts.shard {
                 discovery.files.retain(|f| shard.contains(&f.rel_path));
             }
-            let hashes = hash_inputs.then(|| content_hashes(&pool, &discovery.files));
-            Ok((discovery, hashes))
+            // Stamps of every input (local outputs only: they are kept in OUT), then the
+            // content hashes the previous run's stamps do not vouch for.
+            let taken_at = now_ns();
+            let stamps: Vec<Option<Stamp>> = match &target {
+                Target::Local(_) => pool.install(|| {
+                    discovery
+                        .files
+                        .par_iter()
+                        .map(|f| Stamp::of(&f.path))
+                        .collect()
+                }),
+                #[cfg(feature = "s3")]
+                Target::S3(_) => vec![None; discovery.files.len()],
+            };
+            let known = match (&target, &previous) {
+                (Target::Local(out), Some(p)) if hash_inputs => {
+                    InputStamps::read(&out.join(layout.input_stamps_name()), &p.run_id)
+                }
+                _ => None,
+            };
+            let hashes = hash_inputs
+                .then(|| content_hashes(&pool, &discovery.files, &stamps, known.as_ref()));
+            Ok((discovery, stamps, taken_at, hashes))
         });
         let opened = (|| -> Result<_, RunError> {
             let old = match (&reason, &previous) {
@@ -471,13 +520,16 @@ pub fn run(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (found, opened, engine)
     });
-    let (discovery, hashes) = found?;
+    let (discovery, stamps, stamps_taken_at, hashes) = found?;
+    let hashed = hashes.as_ref().map_or(0, |h| h.1);
+    let hashes = hashes.map(|h| h.0);
     let (old, mut sink) = opened?;
 
     // The plan: which inputs keep their rows.
     let mut incremental = Incremental {
         mode: if old.is_some() { "incremental" } else { "full" },
         reason: reason.clone().unwrap_or_default(),
+        hashed,
         ..Incremental::default()
     };
     let plan: Vec<Work> = match &old {
@@ -551,11 +603,15 @@ pub fn run(
                         Done::Processed(record, times) => {
                             bytes += record.bytes.max(0) as u64;
                             let record = tally.admit(*record, &times);
+                            tally.content_ids.push(
+                                (record.status != Status::Error).then(|| record.report_id.clone()),
+                            );
                             let partition = sink.layout.partition_of(&record.meta);
                             admitted.push((partition, Admitted::Record(Box::new(record))));
                         }
                         Done::Reused(path, o) => {
                             bytes += o.bytes.max(0) as u64;
+                            tally.content_ids.push(Some(o.report_id.clone()));
                             admitted.push(reuse(&sink.layout, &mut tally, path, o)?);
                         }
                     }
@@ -610,6 +666,7 @@ pub fn run(
     progress.finish();
     let status_counts = std::mem::take(&mut tally.status_counts);
 
+    let layout_stamps_name = layout.input_stamps_name();
     let manifest = Manifest {
         program: "fazhi",
         version: env!("CARGO_PKG_VERSION"),
@@ -637,7 +694,28 @@ pub fn run(
         incremental,
     };
     write_manifest(&stage_dir.join(&manifest_name), &manifest)?;
-    let part_list: Vec<String> = manifest.parts.values().flatten().cloned().collect();
+    let mut part_list: Vec<String> = manifest.parts.values().flatten().cloned().collect();
+    if matches!(target, Target::Local(_)) {
+        // The inputs' stamps and hashes, for the next run (committed with the tables).
+        let name = layout_stamps_name;
+        let entries = discovery
+            .files
+            .iter()
+            .zip(&stamps)
+            .zip(&tally.content_ids)
+            .filter_map(|((f, stamp), id)| Some((f.rel_path.as_str(), (*stamp)?, id.as_deref()?)));
+        InputStamps::write(
+            &stage_dir.join(&name),
+            &manifest.run_id,
+            stamps_taken_at,
+            entries,
+        )
+        .map_err(|source| RunError::Manifest {
+            path: stage_dir.join(&name),
+            source,
+        })?;
+        part_list.push(name);
+    }
     match (&target, stage) {
         (Target::Local(_), Some(stage)) => stage.commit(&part_list, &manifest_name)?,
         #[cfg(feature = "s3")]

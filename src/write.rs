@@ -87,8 +87,12 @@ pub const WIDE_KEY_COLUMNS: [&str; 10] = [
 ];
 
 /// Most rows in one row group: a row group is closed before a unit that would take it past
-/// this (a single larger unit gets a row group of its own).
-pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// this (a single larger unit gets a row group of its own). Several row groups let polars and
+/// DuckDB read a table on all cores: on the 50 MB bench corpus (`mentions`: 124k rows, 5 row
+/// groups) polars read it in 14.5 ms and DuckDB scanned it in 55 ms, against 27 and 88 ms in
+/// one row group of PLAIN pages (the dictionary-encoded single row group the tables had
+/// before: 12.4 and 71 ms); pyarrow took 20 ms in every case.
+pub const ROW_GROUP_ROWS: usize = 32 * 1024;
 /// A row group is closed once its encoded pages pass this many bytes, whatever its row count
 /// (a cap for corpora of very long sentences).
 pub const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
@@ -1078,6 +1082,8 @@ struct PreviousFile {
     doc_unit: Vec<(u32, u32)>,
     /// Units opened for the unit being encoded: their pages, decompressed, per column.
     opened: Vec<(usize, Vec<OpenPage>)>,
+    /// Memory of pages opened before, per column, to decompress the next ones into.
+    spare: Vec<Vec<Vec<u8>>>,
 }
 
 impl PreviousFile {
@@ -1195,6 +1201,7 @@ impl PreviousFile {
             units,
             doc_unit,
             opened: Vec::new(),
+            spare: Vec::new(),
         })
     }
 
@@ -1268,7 +1275,16 @@ impl PreviousFile {
     /// Opens the pages of `units` (those already open stay; others are dropped), the columns
     /// in parallel.
     fn open_units(&mut self, units: &[usize], leaves: &[Leaf]) -> Result<(), WriteError> {
-        self.opened.retain(|(u, _)| units.contains(u));
+        let (keep, done): (Vec<_>, Vec<_>) = std::mem::take(&mut self.opened)
+            .into_iter()
+            .partition(|(u, _)| units.contains(u));
+        self.opened = keep;
+        self.spare.resize_with(leaves.len(), Vec::new);
+        for (_, pages) in done {
+            for (c, page) in pages.into_iter().enumerate() {
+                self.spare[c].push(page.into_buffer());
+            }
+        }
         for &u in units {
             if self.opened.iter().any(|(o, _)| *o == u) {
                 continue;
@@ -1277,14 +1293,20 @@ impl PreviousFile {
             for c in 0..leaves.len() {
                 ranges.push(self.locate(u, c)?.1);
             }
+            let buffers: Vec<Vec<u8>> = self
+                .spare
+                .iter_mut()
+                .map(|spare| spare.pop().unwrap_or_default())
+                .collect();
             let buf = &self.loaded.as_ref().expect("located").1;
             let path = &self.path;
             let pages = leaves
                 .par_iter()
                 .zip(ranges)
-                .map(|(leaf, range)| {
+                .zip(buffers)
+                .map(|((leaf, range), buffer)| {
                     pages::with_decoder(|decoder| {
-                        decoder.open(&buf[range], leaf.kind, leaf.nullable)
+                        decoder.open(&buf[range], leaf.kind, leaf.nullable, buffer)
                     })
                     .map_err(|e| WriteError::Previous {
                         path: path.clone(),

@@ -857,6 +857,11 @@ pub struct OpenPage {
 }
 
 impl OpenPage {
+    /// The page's memory, for [`Decoder::open`] to reuse.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.body
+    }
+
     fn value_index(&self, row: usize) -> usize {
         self.value_of_row.as_ref().map_or(row, |v| v[row] as usize)
     }
@@ -938,13 +943,23 @@ impl Decoder {
     }
 
     /// Decompresses `page` and finds its rows' values.
-    pub fn open(&mut self, page: &[u8], kind: Kind, nullable: bool) -> Result<OpenPage> {
+    /// `buffer`: memory to decompress into (an [`OpenPage::into_buffer`] of a page no longer
+    /// needed, so that a rerun does not touch fresh memory for every page).
+    pub fn open(
+        &mut self,
+        page: &[u8],
+        kind: Kind,
+        nullable: bool,
+        buffer: Vec<u8>,
+    ) -> Result<OpenPage> {
         let bad = |what: &str| ParquetError::General(format!("cannot decode a page: {what}"));
         let header = parse_header(page)?;
         let packed = page
             .get(header.len..header.len + header.compressed)
             .ok_or_else(|| bad("truncated"))?;
-        let mut body = Vec::with_capacity(header.uncompressed);
+        let mut body = buffer;
+        body.clear();
+        body.reserve(header.uncompressed);
         self.zstd
             .decompress_to_buffer(packed, &mut body)
             .map_err(io_err)?;
@@ -1069,7 +1084,7 @@ mod tests {
         assert_eq!(sliced, whole);
 
         let mut decoder = Decoder::new().unwrap();
-        let opened = decoder.open(&whole.0, kind, nullable).unwrap();
+        let opened = decoder.open(&whole.0, kind, nullable, Vec::new()).unwrap();
         let copied = page(
             &[
                 Segment::Page {
