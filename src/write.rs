@@ -89,9 +89,9 @@ pub const WIDE_KEY_COLUMNS: [&str; 10] = [
 /// Most rows in one row group: a row group is closed before a unit that would take it past
 /// this (a single larger unit gets a row group of its own). Several row groups let polars and
 /// DuckDB read a table on all cores: on the 50 MB bench corpus (`mentions`: 124k rows, 5 row
-/// groups) polars read it in 14.5 ms and DuckDB scanned it in 55 ms, against 27 and 88 ms in
-/// one row group of PLAIN pages (the dictionary-encoded single row group the tables had
-/// before: 12.4 and 71 ms); pyarrow took 20 ms in every case.
+/// groups) polars read it in 15–17 ms and DuckDB scanned it in 54–79 ms, against 27 and 88 ms
+/// in one row group of PLAIN pages (the dictionary-encoded single row group the tables had
+/// before: 12.5 and 63–71 ms); pyarrow took about 20 ms in every case.
 pub const ROW_GROUP_ROWS: usize = 32 * 1024;
 /// A row group is closed once its encoded pages pass this many bytes, whatever its row count
 /// (a cap for corpora of very long sentences).
