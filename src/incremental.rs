@@ -5,8 +5,9 @@
 //! (a few key columns, one row per input) tell, for each input path, its content hash and row
 //! counts; an input with the same path and hash keeps its rows. Each partition's reports, in
 //! file order, and its four part files go to the writer of that partition
-//! ([`crate::write::PreviousPart`]), which copies the pages of unchanged units and decodes the
-//! rest (see [`crate::write`]).
+//! ([`crate::write::PreviousPart`]), which copies the pages of unchanged units and splices the
+//! kept rows of the others into new pages (see [`crate::write`]). [`InputStamps`] spares a rerun
+//! reading inputs whose size, times and inode have not moved.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;

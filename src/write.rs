@@ -13,17 +13,17 @@
 //! ## Units and pages: what lets a rerun copy instead of re-encode
 //!
 //! Each table's reports are cut into *units*, runs of consecutive reports: a unit ends after a
-//! report whose path hash ([`unit_hash`]) is a multiple of the table's [`UnitRule`], or when
-//! it reaches a size cap. Where units end depends only on the sequence of paths and their row
-//! counts, so a fresh full run and an incremental run over the same inputs cut the same units.
-//! Every column of a unit is one self-contained data page ([`pages`]: PLAIN values, zstd, no
+//! report whose path hash ([`unit_hash`]) falls on the [`UnitRule`], within a minimum and a
+//! maximum size. Where units end depends only on the sequence of paths and their row counts, so
+//! a fresh full run and an incremental run over the same inputs cut the same units.
+//! Every column of a unit is one self-contained data page (`write/pages.rs`: PLAIN values, zstd, no
 //! dictionary), and a row group is a run of whole units of at most [`ROW_GROUP_ROWS`] rows (or
 //! about [`ROW_GROUP_BYTES`]). On an incremental run, a unit that holds exactly the reports of
 //! a unit of the previous file, all unchanged, is copied page by page, byte for byte
-//! ([`WriteStats::units_copied`]); any other unit is encoded again from the new rows and the
-//! previous rows of its unchanged reports, decoded from their pages. Column chunk metadata is
-//! derived from per-page figures, so copied and re-encoded pages give the same bytes as a fresh
-//! run.
+//! ([`UnitCounts::copied`]); any other unit is encoded again from the new rows and the previous
+//! rows of its unchanged reports, spliced in from their pages as PLAIN bytes (decompressed, not
+//! decoded). Column chunk metadata is derived from per-page figures, so copied and re-encoded
+//! pages give the same bytes as a fresh run.
 //!
 //! Rows are buffered one unit at a time and a row group's encoded pages until it is written, so
 //! memory stays bounded whatever the corpus size. The files are written as hidden
@@ -89,9 +89,9 @@ pub const WIDE_KEY_COLUMNS: [&str; 10] = [
 /// Most rows in one row group: a row group is closed before a unit that would take it past
 /// this (a single larger unit gets a row group of its own). Several row groups let polars and
 /// DuckDB read a table on all cores: on the 50 MB bench corpus (`mentions`: 124k rows, 5 row
-/// groups) polars read it in 14.5 ms and DuckDB scanned it in 55 ms, against 27 and 88 ms in
-/// one row group of PLAIN pages (the dictionary-encoded single row group the tables had
-/// before: 12.4 and 71 ms); pyarrow took 20 ms in every case.
+/// groups) polars read it in 15–17 ms and DuckDB scanned it in 54–79 ms, against 27 and 88 ms
+/// in one row group of PLAIN pages (the dictionary-encoded single row group the tables had
+/// before: 12.5 and 63–71 ms); pyarrow took about 20 ms in every case.
 pub const ROW_GROUP_ROWS: usize = 32 * 1024;
 /// A row group is closed once its encoded pages pass this many bytes, whatever its row count
 /// (a cap for corpora of very long sentences).
@@ -129,7 +129,7 @@ pub const UNIT_REPORTS: u64 = 256;
 /// Small units let a rerun copy most pages, but each page is a zstd frame of its own, small
 /// frames compress slower per byte and worse, and a unit of 8 reports is a page of ~200
 /// `mentions` rows: the files grow 4x. A re-encoded unit costs little, since the kept rows
-/// are spliced in as PLAIN bytes ([`pages::Segment::Page`]), decompressed but never decoded;
+/// are spliced in as PLAIN bytes (`pages::Segment::Page`), decompressed but never decoded;
 /// so large units are cheaper on both counts. With 3% of the reports touched, nearly every
 /// unit of 256 holds one and is re-encoded; a nightly crawl whose new reports land together
 /// leaves most units untouched, and those are copied.
@@ -538,8 +538,8 @@ impl DatasetWriter {
     }
 
     /// Appends the rows report `doc` (its index in [`PreviousPart::docs`]) has in the previous
-    /// files, unchanged: copied page by page where its whole unit is unchanged, else decoded
-    /// and encoded again with their new neighbours.
+    /// files, unchanged: copied page by page where its whole unit is unchanged, else spliced as
+    /// encoded values into a new page with their new neighbours.
     pub fn reuse(&mut self, doc: usize) -> Result<(), WriteError> {
         self.write_all(&[Item::Reuse(doc)])
     }
@@ -1067,7 +1067,7 @@ struct PreviousUnit {
     page: Option<(usize, usize)>,
 }
 
-/// One table's file of the previous run, opened to copy and decode its pages unit by unit.
+/// One table's file of the previous run, opened to copy or splice its pages unit by unit.
 struct PreviousFile {
     path: PathBuf,
     file: File,

@@ -11,8 +11,9 @@
 //! earlier file is byte for byte the chunk whose pages were all encoded now.
 //!
 //! The file around the chunks (schema, row groups, footer, page indexes) is written by the
-//! parquet crate's `SerializedFileWriter`; this module only encodes pages, decodes its own
-//! pages back into Arrow arrays, and builds the `ColumnCloseResult` of an assembled chunk.
+//! parquet crate's `SerializedFileWriter`; this module only encodes pages (from Arrow arrays and
+//! from rows of its own earlier pages, [`Segment`]), opens its own pages to take rows from, and
+//! builds the `ColumnCloseResult` of an assembled chunk.
 
 use std::sync::Arc;
 
