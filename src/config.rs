@@ -120,6 +120,8 @@ struct WireHedges {
     #[serde(default)]
     reach_over_de: Vec<S>,
     #[serde(default)]
+    reach_over_verb: Vec<S>,
+    #[serde(default)]
     not_hedges: Vec<S>,
 }
 
@@ -686,19 +688,22 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         }
     }
     let reach_over_de = words(&h.reach_over_de);
-    for (word, span) in reach_over_de
-        .iter()
-        .zip(h.reach_over_de.iter().map(|s| s.span()))
-    {
-        if !hedges_before
-            .iter()
-            .any(|(w, _)| w.iter().collect::<String>() == *word)
-        {
-            p.add(
-                span,
-                "hedges.reach_over_de",
-                format!("{word:?} is not in hedges.before"),
-            );
+    let reach_over_verb = words(&h.reach_over_verb);
+    for (list, wire, key) in [
+        (&reach_over_de, &h.reach_over_de, "hedges.reach_over_de"),
+        (
+            &reach_over_verb,
+            &h.reach_over_verb,
+            "hedges.reach_over_verb",
+        ),
+    ] {
+        for (word, span) in list.iter().zip(wire.iter().map(|s| s.span())) {
+            if !hedges_before
+                .iter()
+                .any(|(w, _)| w.iter().collect::<String>() == *word)
+            {
+                p.add(span, key, format!("{word:?} is not in hedges.before"));
+            }
         }
     }
 
@@ -717,6 +722,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         hedges_inside,
         hedges_after,
         reach_over_de: chars_longest_first(&reach_over_de),
+        reach_over_verb: chars_longest_first(&reach_over_verb),
         not_hedges: chars_longest_first(&words(&h.not_hedges)),
         fixed_terms: automaton(&words(&x.fixed_terms), MatchKind::LeftmostLongest),
         numeral_words: automaton(&words(&x.numeral_words), MatchKind::Standard),

@@ -44,6 +44,8 @@ pub struct Lexicon {
     /// Hedges after the measure word, longest first.
     pub hedges_after: Vec<(Vec<char>, Qualifier)>,
     pub reach_over_de: Vec<Vec<char>>,
+    /// Hedges that govern a count across a short verb: `至少召开2次`.
+    pub reach_over_verb: Vec<Vec<char>>,
     pub not_hedges: Vec<Vec<char>>,
     pub fixed_terms: Option<AhoCorasick>,
     pub numeral_words: Option<AhoCorasick>,
@@ -84,6 +86,8 @@ pub struct Extraction {
 }
 
 const REACH_OVER_DE_CHARS: usize = 12;
+/// The longest verb a `reach_over_verb` hedge reaches across (`召开`, `开展`, `组织`).
+const REACH_OVER_VERB_CHARS: usize = 2;
 const RHETORIC_WINDOW: usize = 10;
 
 /// A number token before its tail: value, where it ends, and how it was written.
@@ -396,6 +400,9 @@ impl Lexicon {
         if let Some((w, q)) = self.hedges_before.iter().find(|(w, _)| ends(before, w)) {
             return Some((p - w.len(), *q));
         }
+        if let Some(found) = self.hedge_over_verb(chars, p) {
+            return Some(found);
+        }
         if before.last() != Some(&'的') {
             return None;
         }
@@ -411,6 +418,32 @@ impl Lexicon {
                     .find(|(h, _)| h == w)
                     .map_or(Qualifier::Exact, |(_, q)| *q);
                 return Some((k, q));
+            }
+        }
+        None
+    }
+
+    /// A hedge of `reach_over_verb` right before a verb of one or two Chinese characters that
+    /// stands right before the number at `p`: `每季度至少召开1次` is at least 1 次.
+    fn hedge_over_verb(&self, chars: &[char], p: usize) -> Option<(usize, Qualifier)> {
+        let is_word_char = |c: char| {
+            ('\u{4E00}'..='\u{9FFF}').contains(&c) && !is_chinese_numeral_char(c) && c != '的'
+        };
+        for gap in 1..=REACH_OVER_VERB_CHARS.min(p) {
+            if !is_word_char(chars[p - gap]) {
+                return None;
+            }
+            let before = &chars[..p - gap];
+            if self.not_hedges.iter().any(|w| ends(before, w)) {
+                return None;
+            }
+            if let Some(w) = self.reach_over_verb.iter().find(|w| ends(before, w)) {
+                let q = self
+                    .hedges_before
+                    .iter()
+                    .find(|(h, _)| h == w)
+                    .map_or(Qualifier::Exact, |(_, q)| *q);
+                return Some((p - gap - w.len(), q));
             }
         }
         None
