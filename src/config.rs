@@ -730,9 +730,15 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         patterns: (!patterns.is_empty())
             .then(|| Regex::new(&format!("(?:{})", patterns.join(")|(?:"))).ok())
             .flatten(),
-        title_marks: marks(&x.title_marks, "exclude.title_marks", p),
-        quote_marks: marks(&x.quote_marks, "exclude.quote_marks", p),
-        max_quote_chars: x.max_quote_chars,
+        paired_marks: marks(&x.title_marks, "exclude.title_marks", p)
+            .into_iter()
+            .map(|(o, c)| (o, c, usize::MAX))
+            .chain(
+                marks(&x.quote_marks, "exclude.quote_marks", p)
+                    .into_iter()
+                    .map(|(o, c)| (o, c, x.max_quote_chars)),
+            )
+            .collect(),
         ordinal_prefixes: chars_longest_first(&words(&x.ordinal_prefixes)),
         clause_ends: structure_clause_ends.clone(),
     };

@@ -405,9 +405,6 @@ fn utf16_guess(sample: &[u8]) -> Option<&'static Encoding> {
         }
     }
     let no_zeros = zeros == [0, 0];
-    if no_zeros && std::str::from_utf8(sample).is_ok() {
-        return None;
-    }
     let shares = [
         utf16_text_share(sample, true),
         utf16_text_share(sample, false),

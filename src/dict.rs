@@ -51,7 +51,6 @@ fn low_bytes(w: u64, n: usize) -> u64 {
 }
 
 /// A set of bits indexed by a hash of a 64-bit key.
-#[derive(Clone)]
 struct BitSet {
     words: Box<[u64]>,
     /// `64 - log2(bit count)`: the shift that turns a hashed key into a bit index.
@@ -88,7 +87,6 @@ impl BitSet {
 ///
 /// A word's *key* is the UTF-8 bytes of its first two characters (at most 8), read as an
 /// integer; a one-character word's key is its one character's bytes.
-#[derive(Clone)]
 pub struct Dictionary {
     /// Keys of words of two or more characters.
     pairs: BitSet,

@@ -51,9 +51,9 @@ pub struct Lexicon {
     pub numeral_words: Option<AhoCorasick>,
     pub rhetorical_heads: Vec<Vec<char>>,
     pub patterns: Option<Regex>,
-    pub title_marks: Vec<(char, char)>,
-    pub quote_marks: Vec<(char, char)>,
-    pub max_quote_chars: usize,
+    /// Paired marks whose inside holds no mention: `(open, close, at most this many characters
+    /// between them)`: `《…》` at any length, short quotes (slogans).
+    pub paired_marks: Vec<(char, char, usize)>,
     pub ordinal_prefixes: Vec<Vec<char>>,
     pub clause_ends: Vec<char>,
 }
@@ -496,15 +496,7 @@ impl Lexicon {
                 mark(at(m.start()), at(m.end()));
             }
         }
-        let pairs: Vec<(char, char, usize)> =
-            (self.title_marks.iter().map(|&(o, c)| (o, c, usize::MAX)))
-                .chain(
-                    self.quote_marks
-                        .iter()
-                        .map(|&(o, c)| (o, c, self.max_quote_chars)),
-                )
-                .collect();
-        for (s, e) in paired(&chars[start..end], &pairs) {
+        for (s, e) in paired(&chars[start..end], &self.paired_marks) {
             mark(start + s, start + e);
         }
         LineMarks {
