@@ -227,8 +227,23 @@ impl Iterator for Matches<'_, '_> {
 
     fn next(&mut self) -> Option<Match> {
         let bytes = self.text.as_bytes();
+        let dict = self.dict;
         while self.pos < bytes.len() {
-            if let Some(m) = self.dict.longest_at(self.text, self.pos) {
+            // The usual case, first: two three-byte characters (CJK) whose pair is no word's
+            // start, and the first no one-character word. The same probes `longest_at` makes
+            // first, without decoding lengths.
+            if let Some(w) = bytes.get(self.pos..self.pos + 8) {
+                let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+                if w & 0xF0 == 0xE0
+                    && (w >> 24) & 0xF0 == 0xE0
+                    && !dict.pairs.may_contain(w & 0xFFFF_FFFF_FFFF)
+                    && !(dict.has_singles && dict.singles.may_contain(w & 0xFF_FFFF))
+                {
+                    self.pos += 3;
+                    continue;
+                }
+            }
+            if let Some(m) = dict.longest_at(self.text, self.pos) {
                 self.pos = m.end;
                 return Some(m);
             }

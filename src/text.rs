@@ -1,30 +1,30 @@
 //! A text with character offsets: the body as a `String` for regexes and automata, as `char`s
-//! for scanning, and a map from byte offsets to character offsets between the two.
+//! for scanning, and where each character starts, to map offsets between the two.
 
 /// The normalized body, indexed by character.
 pub struct TextIndex {
     text: String,
     pub chars: Vec<char>,
-    /// Character index of every byte offset (and of `text.len()`).
-    byte_to_char: Vec<u32>,
+    /// The byte offset of every character (and `text.len()` after the last). A map from every
+    /// byte instead would cost four bytes per byte of text, for the few byte offsets (matches
+    /// of automata and regexes) ever turned back into characters.
+    char_starts: Vec<u32>,
 }
 
 impl TextIndex {
     pub fn new(text: String) -> TextIndex {
-        let chars: Vec<char> = text.chars().collect();
-        // Every byte maps to the number of characters that start before or at it, minus one:
-        // a character starts at each byte that is not a UTF-8 continuation byte (10xxxxxx).
-        let mut byte_to_char = Vec::with_capacity(text.len() + 1);
-        let mut starts = 0u32;
-        byte_to_char.extend(text.bytes().map(|b| {
-            starts += u32::from((b as i8) >= -0x40);
-            starts.wrapping_sub(1)
-        }));
-        byte_to_char.push(chars.len() as u32);
+        let n = text.chars().count(); // a fast count, for exact capacities
+        let mut chars = Vec::with_capacity(n);
+        let mut char_starts = Vec::with_capacity(n + 1);
+        for (i, c) in text.char_indices() {
+            chars.push(c);
+            char_starts.push(i as u32);
+        }
+        char_starts.push(text.len() as u32);
         TextIndex {
             text,
             chars,
-            byte_to_char,
+            char_starts,
         }
     }
 
@@ -32,17 +32,16 @@ impl TextIndex {
         &self.text
     }
 
-    /// The character offset of byte offset `byte` (a char boundary).
+    /// The character offset of byte offset `byte` (a char boundary; at most `text.len()`).
     pub fn char_at(&self, byte: usize) -> usize {
-        self.byte_to_char[byte.min(self.text.len())] as usize
+        self.char_starts.partition_point(|&b| (b as usize) < byte)
     }
 
     /// The byte offset where character `ci` starts (`text.len()` at or past the end).
     pub fn byte_of(&self, ci: usize) -> usize {
-        if ci >= self.chars.len() {
-            return self.text.len();
-        }
-        self.byte_to_char.partition_point(|&c| (c as usize) < ci)
+        self.char_starts
+            .get(ci)
+            .map_or(self.text.len(), |&b| b as usize)
     }
 
     /// Characters `start..end` as a string.
