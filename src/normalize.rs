@@ -189,6 +189,10 @@ fn ideograph_lines() -> String {
     probe
 }
 
+/// A text is Traditional when at least one character in this many is one the chain changes on
+/// its own (see [`Simplifier::is_traditional_text`]).
+const TRADITIONAL_SHARE: usize = 10;
+
 impl Simplifier {
     /// The chain from the embedded dictionaries, and the characters it changes on their own.
     /// (That the chain converts exactly as OpenCC does, on every CJK character and every
@@ -233,17 +237,24 @@ impl Simplifier {
                 .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
-    /// Whether some character of `text` is one OpenCC changes on its own. When no such
-    /// character lies below U+0800 (the usual case: they are ideographs), only three-byte
-    /// characters are decoded, from their bytes.
-    fn has_traditional(&self, text: &str) -> bool {
+    /// How many characters of `text` OpenCC changes on its own, and how many characters it
+    /// has. When no such character lies below U+0800 (the usual case: they are ideographs),
+    /// only three-byte characters are decoded, from their bytes.
+    fn count_traditional(&self, text: &str) -> (usize, usize) {
         if self.changes.iter().take(0x800 / 64).any(|&w| w != 0) {
-            return text.chars().any(|c| self.is_traditional(c));
+            let (mut traditional, mut all) = (0, 0);
+            for c in text.chars() {
+                traditional += usize::from(self.is_traditional(c));
+                all += 1;
+            }
+            return (traditional, all);
         }
         let bytes = text.as_bytes();
+        let (mut traditional, mut all) = (0, 0);
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
+            all += 1;
             match b {
                 0x00..=0xDF => i += if b < 0x80 { 1 } else { 2 },
                 0xE0..=0xEF => {
@@ -251,32 +262,54 @@ impl Simplifier {
                         | (u32::from(bytes[i + 1] & 0x3F) << 6)
                         | u32::from(bytes[i + 2] & 0x3F);
                     let w = self.changes.get(c as usize / 64).copied().unwrap_or(0);
-                    if w & (1 << (c % 64)) != 0 {
-                        return true;
-                    }
+                    traditional += usize::from(w & (1 << (c % 64)) != 0);
                     i += 3;
                 }
                 _ => i += 4, // beyond the BMP: never in the bitmap
             }
         }
-        false
+        (traditional, all)
+    }
+
+    /// Whether a text with `traditional` of its `all` characters Traditional is written in
+    /// Traditional characters. Simplified Chinese keeps a few characters the chain changes
+    /// (`著` in `显著`, `乾` in `乾隆`), and converting a Simplified text rewrites its phrases
+    /// the Taiwan way (`成效显著` → `成效显着`, `法定程序` → `法定进程`); in a Traditional text
+    /// about one character in three changes.
+    fn is_traditional_text(traditional: usize, all: usize) -> bool {
+        traditional > 0 && traditional * TRADITIONAL_SHARE >= all
     }
 
     /// The text in Simplified characters, and how many characters changed.
+    ///
+    /// A text is converted only when it is written in Traditional characters (see
+    /// [`Simplifier::is_traditional_text`]), and then only its lines holding a character that
+    /// changes on its own: no dictionary key spans a line break, so a line is converted as it
+    /// would be in the whole text.
     fn simplify(&self, text: String) -> (String, usize) {
         let Some(chain) = &self.chain else {
             return (text, 0);
         };
-        if !self.has_traditional(&text) {
+        let (traditional, all) = self.count_traditional(&text);
+        if !Simplifier::is_traditional_text(traditional, all) {
             return (text, 0);
         }
-        let converted = chain.convert(&text);
-        let changed = text
-            .chars()
-            .zip(converted.chars())
-            .filter(|(a, b)| a != b)
-            .count();
-        (converted, changed)
+        let mut out = String::with_capacity(text.len());
+        let mut changed = 0;
+        for line in text.split_inclusive('\n') {
+            if self.count_traditional(line).0 == 0 {
+                out.push_str(line);
+                continue;
+            }
+            let converted = chain.convert(line);
+            changed += line
+                .chars()
+                .zip(converted.chars())
+                .filter(|(a, b)| a != b)
+                .count();
+            out.push_str(&converted);
+        }
+        (out, changed)
     }
 }
 
@@ -604,6 +637,23 @@ mod tests {
         let s = n.normalize("我镇共处理群众投诉967宗,干部培训后来余额里面");
         assert_eq!(s.body, "我镇共处理群众投诉967宗,干部培训后来余额里面");
         assert_eq!(s.simplified_chars, 0);
+    }
+
+    /// Simplified Chinese keeps some characters the chain changes (`著` in `显著`). A report with
+    /// a few of them is Simplified and left as written: converting it would rewrite its phrases
+    /// the Taiwan way (`法定程序` → `法定进程`).
+    #[test]
+    fn simplified_report_with_a_stray_changing_character_is_left_as_written() {
+        let n = normalizer();
+        let line = "全年审查合同721份,履行重大行政决策法定程序,普法成效显著。\n";
+        let report = line.repeat(3);
+        let t = n.normalize(&report);
+        assert_eq!(t.body, report.trim_end());
+        assert_eq!(t.simplified_chars, 0);
+        // The same line in a Traditional report is converted.
+        let t = n.normalize(&format!("我鎮處理群眾投訴967宗,協議涉及金額萬元。\n{line}"));
+        assert!(t.simplified_chars >= 8);
+        assert!(t.body.starts_with("我镇处理群众投诉967宗"), "{}", t.body);
     }
 
     /// The tables must convert exactly as OpenCC's own `Tw2sp` does: every ideograph on its
