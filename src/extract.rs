@@ -22,7 +22,7 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::numerals::{
-    digit_value, is_chinese_numeral_char, parse_arabic, parse_chinese, power_value,
+    digit_value, is_chinese_numeral_char, parse_arabic_chars, parse_chinese_chars, power_value,
 };
 use crate::record::Qualifier;
 use crate::text::TextIndex;
@@ -220,8 +220,10 @@ impl Lexicon {
                 self.max_digits
             ));
         }
-        let s: String = chars[i..j].iter().collect();
-        let value = parse_arabic(&s).ok_or_else(|| format!("`{s}` is not a number"))?;
+        let value = parse_arabic_chars(&chars[i..j]).ok_or_else(|| {
+            let s: String = chars[i..j].iter().collect();
+            format!("`{s}` is not a number")
+        })?;
         Ok(Number {
             end: j,
             value,
@@ -241,7 +243,7 @@ impl Lexicon {
                 self.arabic(chars, j).ok()?
             } else {
                 let end = run_end(chars, j);
-                let value = parse_chinese(&chars[j..end].iter().collect::<String>())?;
+                let value = parse_chinese_chars(&chars[j..end])?;
                 Number {
                     end,
                     value,
@@ -260,8 +262,7 @@ impl Lexicon {
             });
         }
         let end = run_end(chars, i);
-        let run: String = chars[i..end].iter().collect();
-        let value = parse_chinese(&run)?;
+        let value = parse_chinese_chars(&chars[i..end])?;
         let n = end - i;
         Some(Number {
             end,

@@ -9,6 +9,7 @@
 //! forms and `两` in places reports use it, and it would add a dependency for forty lines.
 
 /// Whether `c` can be part of a Chinese numeral.
+#[inline]
 pub fn is_chinese_numeral_char(c: char) -> bool {
     // Called for every character of every report: one bit test rejects nearly all of them.
     let i = c as usize % NUMERAL_FILTER_BITS;
@@ -65,14 +66,18 @@ pub fn power_value(c: char) -> Option<u64> {
 
 /// Parses a whole Chinese numeral; `None` if the characters do not form one.
 pub fn parse_chinese(s: &str) -> Option<f64> {
-    let chars: Vec<char> = s.chars().collect();
+    parse_chinese_chars(&s.chars().collect::<Vec<char>>())
+}
+
+/// [`parse_chinese`] of the characters `chars`.
+pub fn parse_chinese_chars(chars: &[char]) -> Option<f64> {
     if chars.is_empty() {
         return None;
     }
     // A plain run of digits (二〇二四) reads digit by digit.
     if chars.len() > 1 && chars.iter().all(|&c| digit_value(c).is_some()) {
         let mut v: u64 = 0;
-        for &c in &chars {
+        for &c in chars {
             v = v.checked_mul(10)?.checked_add(digit_value(c)?)?;
         }
         return Some(v as f64);
@@ -83,7 +88,7 @@ pub fn parse_chinese(s: &str) -> Option<f64> {
     let mut digit: Option<u64> = None;
     let mut last_small_power = u64::MAX;
     let mut last_big_power = u64::MAX;
-    for &c in &chars {
+    for &c in chars {
         if let Some(d) = digit_value(c) {
             if digit.is_some_and(|prev| prev != 0) {
                 return None; // two digits in a row: 三四十 (but 一百零五 has a 零 placeholder)
@@ -133,7 +138,29 @@ pub fn parse_chinese(s: &str) -> Option<f64> {
 /// Parses an Arabic number with optional `,` thousands groups and a decimal part.
 pub fn parse_arabic(s: &str) -> Option<f64> {
     let cleaned: String = s.chars().filter(|&c| c != ',').collect();
-    if cleaned.is_empty() || !cleaned.chars().next()?.is_ascii_digit() {
+    parse_cleaned(&cleaned)
+}
+
+/// [`parse_arabic`] of the characters `chars`, gathered in a buffer on the stack rather than a
+/// string: it is called for every number of every report.
+pub fn parse_arabic_chars(chars: &[char]) -> Option<f64> {
+    let mut buf = [0u8; 40];
+    let mut n = 0;
+    for &c in chars.iter().filter(|&&c| c != ',') {
+        if !c.is_ascii() {
+            return None; // as `parse_arabic`: f64 has no other digits
+        }
+        if n == buf.len() {
+            return parse_arabic(&chars.iter().collect::<String>());
+        }
+        buf[n] = c as u8;
+        n += 1;
+    }
+    parse_cleaned(std::str::from_utf8(&buf[..n]).ok()?)
+}
+
+fn parse_cleaned(cleaned: &str) -> Option<f64> {
+    if !cleaned.as_bytes().first()?.is_ascii_digit() {
         return None;
     }
     cleaned.parse::<f64>().ok().filter(|v| v.is_finite())
@@ -188,6 +215,11 @@ mod tests {
     #[test]
     fn arabic_numbers_parse() {
         assert_eq!(parse_arabic("1,094"), Some(1094.0));
+        let long = format!("3.{}", "1".repeat(60));
+        let chars = |s: &str| s.chars().collect::<Vec<char>>();
+        assert_eq!(parse_arabic_chars(&chars(&long)), parse_arabic(&long));
+        assert_eq!(parse_arabic_chars(&chars("1,094.5")), Some(1094.5));
+        assert_eq!(parse_arabic_chars(&chars("")), None);
         assert_eq!(parse_arabic("95.56"), Some(95.56));
         assert_eq!(parse_arabic("0.5"), Some(0.5));
         assert_eq!(parse_arabic("12"), Some(12.0));

@@ -374,25 +374,30 @@ impl Engine {
 
 /// Turns an analysis into the report's rows.
 fn rows(id: String, rel_path: &str, a: Analysis) -> ReportRecord {
+    let text = &a.text;
     let mentions: Vec<MentionRecord> = a
         .mentions
-        .iter()
-        .zip(&a.verdicts)
+        .into_iter()
+        .zip(a.verdicts)
+        .zip(a.sections)
+        .zip(&a.sentences)
         .enumerate()
-        .map(|(k, (m, v))| MentionRecord {
-            mention_id: k as i32,
-            raw: a.text.slice(m.start, m.end),
-            value: m.value,
-            unit: m.unit.clone(),
-            qualifier: m.qualifier,
-            indicator: v.indicator.clone(),
-            category: v.category.clone(),
-            section: a.sections[k].clone(),
-            sentence: a.text.slice(a.sentences[k].0, a.sentences[k].1),
-            char_start: m.start as i32,
-            char_end: m.end as i32,
-            rule: v.rule.clone(),
-        })
+        .map(
+            |(k, (((m, v), section), &(s_start, s_end)))| MentionRecord {
+                mention_id: k as i32,
+                raw: text.slice(m.start, m.end),
+                value: m.value,
+                unit: m.unit,
+                qualifier: m.qualifier,
+                indicator: v.indicator,
+                category: v.category,
+                section,
+                sentence: text.slice(s_start, s_end),
+                char_start: m.start as i32,
+                char_end: m.end as i32,
+                rule: v.rule,
+            },
+        )
         .collect();
     let indicators = indicator_rows(&mentions);
     let error = (!a.refused.is_empty()).then(|| {
