@@ -1035,3 +1035,29 @@ fn numbers_without_a_catalogue_meaning_get_no_indicator() {
         ("召开党代会筹备会议2次。", 2.0, "次", None),
     ]);
 }
+
+/// Simplified Chinese keeps characters that Traditional-to-Simplified tables change (`乾` in
+/// `乾安县`, `著` in `显著`). A Simplified report holding a few of them is left as written: its
+/// county keeps its name and its place, and its sentences are not rewritten the Taiwan way
+/// (`文件` → `文档`, `程序` → `进程`).
+#[test]
+fn simplified_report_keeps_the_characters_traditional_tables_change() {
+    let text = "乾安县司法局2023年法治政府建设年度报告\n\
+                全县认真落实上级文件精神,履行重大行政决策法定程序,成效显著。\n\
+                全年办理行政复议案件12件,开展普法宣传活动30场。";
+    let record = ENGINE.analyze_text(text, "case.txt");
+    assert_eq!(record.meta.county.as_deref(), Some("乾安县"));
+    assert_eq!(record.meta.province.as_deref(), Some("吉林省"));
+    let sentences: Vec<&str> = record
+        .mentions
+        .iter()
+        .map(|m| m.sentence.as_str())
+        .collect();
+    assert!(
+        sentences
+            .iter()
+            .all(|s| !s.contains("文档") && !s.contains("进程")),
+        "{sentences:?}"
+    );
+    assert_eq!(record.mentions.len(), 2);
+}
