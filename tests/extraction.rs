@@ -1061,3 +1061,24 @@ fn simplified_report_keeps_the_characters_traditional_tables_change() {
     );
     assert_eq!(record.mentions.len(), 2);
 }
+
+/// A government page lists its metadata fields with their values on one line
+/// (`发布机构:新安街道办事处`) above the report. They are page furniture: the report's own heading
+/// below them is its title, and the `发布日期` line still gives `published`.
+#[test]
+fn page_fields_with_values_are_furniture_not_the_title() {
+    let page = "首页 > 政务公开 > 法治政府建设\n\
+                索引号:11440306MB2C12345X/2024-00012\n\
+                发布机构:新安街道办事处\n\
+                主题分类:法治政府\n\
+                发布日期:2024-02-20\n\
+                浏览次数:1832\n\
+                新安街道2023年法治政府建设年度报告\n\
+                2023年,新安街道在宝安区委、区政府的领导下,扎实推进法治政府建设。\n\
+                全年开展执法检查45次,调处矛盾纠纷587宗。";
+    let record = ENGINE.analyze_text(page, "case.txt");
+    assert_eq!(record.meta.title.as_deref(), Some("新安街道2023年法治政府建设年度报告"));
+    assert_eq!(record.meta.published.map(|d| d.to_string()).as_deref(), Some("2024-02-20"));
+    assert_eq!(record.meta.county.as_deref(), Some("宝安区"));
+    assert_eq!(record.mentions.len(), 2);
+}
