@@ -1077,8 +1077,14 @@ fn page_fields_with_values_are_furniture_not_the_title() {
                 2023年,新安街道在宝安区委、区政府的领导下,扎实推进法治政府建设。\n\
                 全年开展执法检查45次,调处矛盾纠纷587宗。";
     let record = ENGINE.analyze_text(page, "case.txt");
-    assert_eq!(record.meta.title.as_deref(), Some("新安街道2023年法治政府建设年度报告"));
-    assert_eq!(record.meta.published.map(|d| d.to_string()).as_deref(), Some("2024-02-20"));
+    assert_eq!(
+        record.meta.title.as_deref(),
+        Some("新安街道2023年法治政府建设年度报告")
+    );
+    assert_eq!(
+        record.meta.published.map(|d| d.to_string()).as_deref(),
+        Some("2024-02-20")
+    );
     assert_eq!(record.meta.county.as_deref(), Some("宝安区"));
     assert_eq!(record.mentions.len(), 2);
 }
