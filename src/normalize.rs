@@ -404,35 +404,114 @@ pub struct Normalizer {
 
 /// The debris-line patterns, split for speed. Every line of every report is tried against
 /// them. Those anchored at the line start (`^…`) share one set, whose automaton gives up within
-/// a few characters of an ordinary line; the rest share one alternation, whose leading words
-/// (`浏览次数`, `ICP备`…) let the regex engine jump to the few places they occur instead of
-/// walking an automaton over the whole line.
+/// a few characters of an ordinary line; the rest share one alternation, tried only on the lines
+/// its [`LiteralGate`] lets through.
 struct DebrisLines {
     anchored: RegexSet,
     anywhere: Option<Regex>,
+    gate: Option<LiteralGate>,
 }
 
 impl DebrisLines {
     fn new(patterns: &[String]) -> DebrisLines {
         let (anchored, anywhere): (Vec<&String>, Vec<&String>) =
             patterns.iter().partition(|p| p.starts_with('^'));
+        let alternation = anywhere
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        let anywhere = (!anywhere.is_empty())
+            .then(|| Regex::new(&alternation).ok())
+            .flatten();
         DebrisLines {
             anchored: RegexSet::new(anchored).unwrap_or_else(|_| RegexSet::empty()),
-            anywhere: (!anywhere.is_empty())
-                .then(|| {
-                    let alternation = anywhere
-                        .iter()
-                        .map(|p| format!("(?:{p})"))
-                        .collect::<Vec<_>>()
-                        .join("|");
-                    Regex::new(&alternation).ok()
-                })
-                .flatten(),
+            gate: anywhere.as_ref().and_then(|_| LiteralGate::new(&alternation)),
+            anywhere,
         }
     }
 
-    fn is_match(&self, line: &str) -> bool {
-        self.anchored.is_match(line) || self.anywhere.as_ref().is_some_and(|re| re.is_match(line))
+    /// Whether `line` is debris. `may_match_anywhere` is false when the gate found none of its
+    /// literals in the line.
+    fn is_match(&self, line: &str, may_match_anywhere: bool) -> bool {
+        self.anchored.is_match(line)
+            || (may_match_anywhere && self.anywhere.as_ref().is_some_and(|re| re.is_match(line)))
+    }
+}
+
+/// The literals every match of a regex starts with (`浏览次数`, `ICP备`, `>`…), found in a whole
+/// text at once. A line holding none of them cannot match, so the regex runs only on the few
+/// lines that do. The regex engine's own prefilter walks an Aho-Corasick automaton over every
+/// byte (one-byte `>` among the literals rules out its vector search); here multi-byte
+/// literals go to a vectorized (Teddy) searcher and one-byte literals to `memchr`, which skip
+/// ordinary text several times faster.
+struct LiteralGate {
+    packed: Option<aho_corasick::packed::Searcher>,
+    single: Vec<u8>,
+}
+
+impl LiteralGate {
+    /// The gate for `pattern`, or `None` when its matches need not start with a literal from a
+    /// short list (a leading class, say), or the list does not suit the searchers.
+    fn new(pattern: &str) -> Option<LiteralGate> {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(pattern)
+            .ok()?;
+        let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+        let literals = seq.literals()?;
+        if literals.is_empty()
+            || literals
+                .iter()
+                .any(|l| l.as_bytes().is_empty() || l.as_bytes().contains(&b'\n'))
+        {
+            return None;
+        }
+        // A literal that starts with another one adds nothing to the gate (where `>>` is, `>`
+        // is), and a short one would weaken the vector search for all (its fingerprint is as
+        // long as the shortest literal).
+        let mut literals: Vec<&[u8]> = literals
+            .iter()
+            .map(regex_syntax::hir::literal::Literal::as_bytes)
+            .collect();
+        literals.sort_unstable();
+        literals.dedup_by(|longer, shorter| longer.starts_with(shorter));
+        let (single, multi): (Vec<&[u8]>, Vec<&[u8]>) =
+            literals.into_iter().partition(|l| l.len() == 1);
+        let single: Vec<u8> = single.iter().map(|l| l[0]).collect();
+        if single.len() > 3 {
+            return None; // memchr3 at most
+        }
+        let packed = if multi.is_empty() {
+            None
+        } else {
+            Some(
+                aho_corasick::packed::Config::new()
+                    .builder()
+                    .extend(multi)
+                    .build()?,
+            )
+        };
+        Some(LiteralGate { packed, single })
+    }
+
+    /// Where some literal starts in `text`, in order (a literal may be reported twice).
+    fn starts(&self, text: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .packed
+            .iter()
+            .flat_map(|p| p.find_iter(text).map(|m| m.start()))
+            .collect();
+        let hay = text.as_bytes();
+        match *self.single.as_slice() {
+            [a] => out.extend(memchr::memchr_iter(a, hay)),
+            [a, b] => out.extend(memchr::memchr2_iter(a, b, hay)),
+            [a, b, c] => out.extend(memchr::memchr3_iter(a, b, c, hay)),
+            _ => {}
+        }
+        out.sort_unstable();
+        out
     }
 }
 
@@ -554,18 +633,34 @@ impl Normalizer {
             .debris_spans
             .as_ref()
             .filter(|re| !self.spans_unanchored || re.is_match(&glossless));
-        for line in glossless.lines() {
-            let line = match spans {
-                Some(spans) if spans.is_match(line) => {
-                    std::borrow::Cow::Owned(spans.replace_all(line, "").into_owned())
+        // Where the anywhere-patterns' literals occur; `None`: every line may match.
+        let hits = self.debris_lines.gate.as_ref().map(|g| g.starts(&glossless));
+        let mut next_hit = 0; // index into `hits` of the first at or after this line
+        let mut line_start = 0;
+        for raw in glossless.split_inclusive('\n') {
+            let raw_start = line_start;
+            line_start += raw.len();
+            let raw = raw.strip_suffix('\n').unwrap_or(raw);
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            let may_match_anywhere = hits.as_ref().is_none_or(|hits| {
+                while next_hit < hits.len() && hits[next_hit] < raw_start {
+                    next_hit += 1;
                 }
-                _ => std::borrow::Cow::Borrowed(line),
+                next_hit < hits.len() && hits[next_hit] < raw_start + raw.len()
+            });
+            let (line, spans_cut) = match spans {
+                Some(spans) if spans.is_match(raw) => (
+                    std::borrow::Cow::Owned(spans.replace_all(raw, "").into_owned()),
+                    true,
+                ),
+                _ => (std::borrow::Cow::Borrowed(raw), false),
             };
             let line = line.trim();
             if line.is_empty() {
                 continue;
             }
-            if self.debris_lines.is_match(line) {
+            // A line with a span cut out may have gained a literal: it is tried whatever the gate says.
+            if self.debris_lines.is_match(line, may_match_anywhere || spans_cut) {
                 chrome.push(line.to_owned());
                 continue;
             }
