@@ -85,7 +85,12 @@ impl StructureRules {
             .char_indices()
             .find(|(_, c)| self.sentence_ends.contains(c))
             .map_or(line.len(), |(i, _)| i);
-        line[..cut].chars().take(MAX_HEADING_CHARS).collect()
+        let name = &line[..cut];
+        let end = name
+            .char_indices()
+            .nth(MAX_HEADING_CHARS)
+            .map_or(name.len(), |(i, _)| i);
+        name[..end].to_owned()
     }
 
     /// The clause around `span` inside `sentence`: from after the last clause end before it to
