@@ -426,7 +426,9 @@ impl DebrisLines {
             .flatten();
         DebrisLines {
             anchored: RegexSet::new(anchored).unwrap_or_else(|_| RegexSet::empty()),
-            gate: anywhere.as_ref().and_then(|_| LiteralGate::new(&alternation)),
+            gate: anywhere
+                .as_ref()
+                .and_then(|_| LiteralGate::new(&alternation)),
             anywhere,
         }
     }
@@ -634,13 +636,13 @@ impl Normalizer {
             .as_ref()
             .filter(|re| !self.spans_unanchored || re.is_match(&glossless));
         // Where the anywhere-patterns' literals occur; `None`: every line may match.
-        let hits = self.debris_lines.gate.as_ref().map(|g| g.starts(&glossless));
+        let hits = self
+            .debris_lines
+            .gate
+            .as_ref()
+            .map(|g| g.starts(&glossless));
         let mut next_hit = 0; // index into `hits` of the first at or after this line
-        let mut line_start = 0;
-        for raw in glossless.split_inclusive('\n') {
-            let raw_start = line_start;
-            line_start += raw.len();
-            let raw = raw.strip_suffix('\n').unwrap_or(raw);
+        for (raw_start, raw) in crate::text::lines(&glossless) {
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
             let may_match_anywhere = hits.as_ref().is_none_or(|hits| {
                 while next_hit < hits.len() && hits[next_hit] < raw_start {
@@ -660,7 +662,10 @@ impl Normalizer {
                 continue;
             }
             // A line with a span cut out may have gained a literal: it is tried whatever the gate says.
-            if self.debris_lines.is_match(line, may_match_anywhere || spans_cut) {
+            if self
+                .debris_lines
+                .is_match(line, may_match_anywhere || spans_cut)
+            {
                 chrome.push(line.to_owned());
                 continue;
             }

@@ -283,6 +283,7 @@ impl Engine {
             .body
             .chars()
             .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+            .take(rules.min_han_chars) // enough to decide; exact below it
             .count();
         if han < rules.min_han_chars {
             return Some(format!(

@@ -50,7 +50,7 @@ impl StructureRules {
         let mut path: Vec<(usize, String)> = Vec::new();
         let ends = CharSet::new(&self.sentence_ends);
         let mut line_start = 0;
-        for line in text.split('\n') {
+        for (_, line) in crate::text::lines(text) {
             let end = chars[line_start..]
                 .iter()
                 .position(|&c| c == '\n')
