@@ -241,32 +241,28 @@ impl Simplifier {
     /// has. When no such character lies below U+0800 (the usual case: they are ideographs),
     /// only three-byte characters are decoded, from their bytes.
     fn count_traditional(&self, text: &str) -> (usize, usize) {
+        let all = text.chars().count();
         if self.changes.iter().take(0x800 / 64).any(|&w| w != 0) {
-            let (mut traditional, mut all) = (0, 0);
-            for c in text.chars() {
-                traditional += usize::from(self.is_traditional(c));
-                all += 1;
-            }
-            return (traditional, all);
+            return (
+                text.chars().filter(|&c| self.is_traditional(c)).count(),
+                all,
+            );
         }
         let bytes = text.as_bytes();
-        let (mut traditional, mut all) = (0, 0);
+        let mut traditional = 0;
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
-            all += 1;
-            match b {
-                0x00..=0xDF => i += if b < 0x80 { 1 } else { 2 },
-                0xE0..=0xEF => {
-                    let c = (u32::from(b & 0x0F) << 12)
-                        | (u32::from(bytes[i + 1] & 0x3F) << 6)
-                        | u32::from(bytes[i + 2] & 0x3F);
-                    let w = self.changes.get(c as usize / 64).copied().unwrap_or(0);
-                    traditional += usize::from(w & (1 << (c % 64)) != 0);
-                    i += 3;
-                }
-                _ => i += 4, // beyond the BMP: never in the bitmap
+            if b & 0xF0 != 0xE0 {
+                i += 1; // ASCII, a continuation byte, or a lead not of three bytes
+                continue;
             }
+            // A three-byte character: bits 12-15 from the lead, 6-11 and 0-5 from the rest. Its
+            // word in the bitmap is bits 6-15, its bit there bits 0-5.
+            let word = (usize::from(b & 0x0F) << 6) | usize::from(bytes[i + 1] & 0x3F);
+            let bits = self.changes.get(word).copied().unwrap_or(0);
+            traditional += usize::from(bits & (1 << (bytes[i + 2] & 0x3F)) != 0);
+            i += 3;
         }
         (traditional, all)
     }

@@ -9,12 +9,17 @@
 //! forms and `两` in places reports use it, and it would add a dependency for forty lines.
 
 /// Whether `c` can be part of a Chinese numeral.
-#[inline]
+#[inline(always)]
 pub fn is_chinese_numeral_char(c: char) -> bool {
-    // Called for every character of every report: one bit test rejects nearly all of them.
+    // Called for every character of every report: one bit test, inlined, rejects nearly all of
+    // them; the few left are looked up out of line.
     let i = c as usize % NUMERAL_FILTER_BITS;
-    NUMERAL_FILTER[i / 64] & (1 << (i % 64)) != 0
-        && (digit_value(c).is_some() || power_value(c).is_some())
+    NUMERAL_FILTER[i / 64] & (1 << (i % 64)) != 0 && is_numeral(c)
+}
+
+#[inline(never)]
+fn is_numeral(c: char) -> bool {
+    digit_value(c).is_some() || power_value(c).is_some()
 }
 
 const NUMERAL_FILTER_BITS: usize = 1024;
