@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::normalize::NormalizedText;
+use crate::numerals::parse_chinese;
 use crate::record::Date;
 
 /// Compiled `[metadata]` rules.
@@ -49,6 +50,19 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
         .expect("valid date-line pattern")
+});
+/// A signature date in Chinese numerals on a line of its own: `二〇二四年一月十六日` (`○` and `零`
+/// also stand for zero).
+static CHINESE_DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日\s*$",
+    )
+    .expect("valid Chinese date-line pattern")
+});
+/// A year in Chinese numerals (`二〇二三年度`), 1900–2099.
+static CHINESE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"((?:一九|二[〇○零])[〇○零一二三四五六七八九]{2})\s*年")
+        .expect("valid Chinese year pattern")
 });
 static YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d\-—–~至到])((?:19|20)\d{2})\s*(?:年度|年|以来)")
@@ -188,7 +202,12 @@ impl MetadataRules {
             .take(SIGNATURE_LINES)
             .copied()
             .chain(text.chrome.iter().rev().take(2).map(String::as_str))
-            .find_map(|l| DATE_LINE.captures(l).and_then(|c| date_from(&c[0])))
+            .find_map(|l| {
+                DATE_LINE
+                    .captures(l)
+                    .and_then(|c| date_from(&c[0]))
+                    .or_else(|| chinese_date_from(l))
+            })
     }
 }
 
@@ -201,7 +220,7 @@ fn may_hold_year(text: &str) -> bool {
 fn years_in(text: &str) -> Vec<(i16, usize)> {
     // Most sentences cannot hold a year: skip them cheaply.
     if !may_hold_year(text) {
-        return Vec::new();
+        return chinese_years_in(text);
     }
     let outside: std::borrow::Cow<str> = if text.contains(['《', '》']) {
         let mut depth = 0i32;
@@ -234,12 +253,37 @@ fn years_in(text: &str) -> Vec<(i16, usize)> {
             }
             Some((year.parse().ok()?, start))
         })
+        .chain(chinese_years_in(text))
+        .collect()
+}
+
+/// Years written in Chinese numerals (`二〇二三年度`), rare enough to be looked for only where
+/// a zero or a nine is written as one.
+fn chinese_years_in(text: &str) -> Vec<(i16, usize)> {
+    if !text.contains(['〇', '○', '零', '九']) || !text.contains('年') {
+        return Vec::new();
+    }
+    CHINESE_YEAR
+        .captures_iter(text)
+        .filter_map(|c| {
+            let m = c.get(1)?;
+            let year = parse_chinese(&m.as_str().replace(['○', '零'], "〇"))?;
+            Some((year as i16, m.start()))
+        })
         .collect()
 }
 
 fn date_from(s: &str) -> Option<Date> {
     let c = DATE.captures(s)?;
     Date::new(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+}
+
+/// The date of a line that is only a date in Chinese numerals (see [`CHINESE_DATE_LINE`]).
+fn chinese_date_from(line: &str) -> Option<Date> {
+    let c = CHINESE_DATE_LINE.captures(line)?;
+    let number = |s: &str| parse_chinese(&s.replace(['○', '零'], "〇"));
+    let (year, month, day) = (number(&c[1])?, number(&c[2])?, number(&c[3])?);
+    Date::new(year as i32, month as u32, day as u32)
 }
 
 #[cfg(test)]
@@ -332,5 +376,33 @@ mod tests {
         assert_eq!(m.published, Date::new(2024, 12, 4));
         let m = read("正文。\n今天是:2019年10月31日\n结束", &[]);
         assert_eq!(m.published, None);
+    }
+
+    /// Official documents often sign with the date in Chinese numerals, zero written `〇`, `○`
+    /// or `零`.
+    #[test]
+    fn published_from_a_signature_in_chinese_numerals() {
+        let m = read("正文。\n某镇人民政府\n二〇二四年一月十六日", &[]);
+        assert_eq!(m.published, Date::new(2024, 1, 16));
+        let m = read("正文。\n某县人民政府\n二○二三年十二月三十一日", &[]);
+        assert_eq!(m.published, Date::new(2023, 12, 31));
+        let m = read("正文。\n某县人民政府\n二零二二年二月三十日", &[]);
+        assert_eq!(m.published, None, "no 30 February");
+        let m = read("正文。\n会议于二〇二四年一月十六日召开", &[]);
+        assert_eq!(
+            m.published, None,
+            "a date inside a sentence is no signature"
+        );
+    }
+
+    #[test]
+    fn year_in_chinese_numerals() {
+        let m = read(
+            "某镇二〇二三年度法治政府建设工作报告\n一年来,我镇认真落实。",
+            &[],
+        );
+        assert_eq!(m.year, Some(2023));
+        let m = read("某镇二○二二年法治政府建设情况报告\n正文。", &[]);
+        assert_eq!(m.year, Some(2022));
     }
 }
