@@ -1088,3 +1088,14 @@ fn page_fields_with_values_are_furniture_not_the_title() {
     assert_eq!(record.meta.county.as_deref(), Some("宝安区"));
     assert_eq!(record.mentions.len(), 2);
 }
+
+/// `数十场`, `几百人次`: vague amounts ("dozens", "hundreds") are not numbers, while the counts
+/// beside them still are.
+#[test]
+fn vague_amounts_are_not_quantities() {
+    check_mentions(&[
+        ("组织讲座数十场,开展活动5场。", &[(5.0, "场", E)]),
+        ("培训干部几百人次,其中专题培训3期。", &[(3.0, "期", E)]),
+        ("惠及成千上万群众,发放资料二十余份。", &[(20.0, "份", MT)]),
+    ]);
+}
