@@ -5,7 +5,8 @@
 //! state per byte of every report through a table far larger than the cache. [`Dictionary`]
 //! instead keeps a bit set of hashed *first-character pairs* (their UTF-8 bytes, read as one
 //! integer): almost every position of a text is rejected by one probe of a 128 KB table, and
-//! the few candidates are checked in a hash map of the words, longest first.
+//! the few candidates are compared with the words that start with their pair, which lie side by
+//! side, longest first.
 //! It builds in a few milliseconds and finds exactly the matches a leftmost-longest
 //! Aho-Corasick search over the same words finds: the leftmost start, the longest word there,
 //! then on after it.
@@ -86,24 +87,40 @@ impl BitSet {
 /// A set of words matched leftmost-longest. Build once, share freely.
 ///
 /// A word's *key* is the UTF-8 bytes of its first two characters (at most 8), read as an
-/// integer; a one-character word's key is its one character's bytes.
+/// integer; a one-character word's key is its one character's bytes. The words of two or more
+/// characters are stored by key, each key's words side by side and longest first, so that a
+/// candidate position costs one hash probe and a short run of comparisons in memory that is
+/// already close, not a probe per possible length.
 pub struct Dictionary {
     /// Keys of words of two or more characters.
     pairs: BitSet,
     /// Keys of one-character words.
     singles: BitSet,
-    /// For each pair key, the lengths (in characters) of the words starting with it: bit `n`
-    /// for `n` characters.
-    lengths: FxHashMap<u64, u128>,
-    /// Every word and its id (its index in the list given to [`Dictionary::new`]).
-    words: FxHashMap<Box<str>, u32>,
+    /// Per pair key: the range of `entries` holding its words.
+    buckets: FxHashMap<u64, (u32, u32)>,
+    /// Words of two or more characters, grouped by key, longest first within a group.
+    entries: Vec<Entry>,
+    /// The bytes of every word in `entries`, one after another.
+    arena: String,
+    /// One-character words by key, and their ids.
+    single_ids: FxHashMap<u64, u32>,
     has_singles: bool,
+    /// How many distinct words.
+    len: usize,
+}
+
+/// A word in [`Dictionary::arena`] and its id.
+#[derive(Clone, Copy)]
+struct Entry {
+    start: u32,
+    len: u32,
+    id: u32,
 }
 
 impl std::fmt::Debug for Dictionary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dictionary")
-            .field("words", &self.words.len())
+            .field("words", &self.len)
             .finish()
     }
 }
@@ -121,13 +138,12 @@ impl Dictionary {
     /// (as Aho-Corasick does). Refuses an empty word or one over [`MAX_WORD_CHARS`].
     pub fn new<S: AsRef<str>>(words: &[S]) -> Result<Dictionary, String> {
         // About 16 bits per key keeps false candidates near 1 in 16; 128 KB at most.
-        let mut dict = Dictionary {
-            pairs: BitSet::new((words.len() * 16).clamp(1 << 12, 1 << 20)),
-            singles: BitSet::new(1 << 12),
-            lengths: FxHashMap::default(),
-            words: FxHashMap::default(),
-            has_singles: false,
-        };
+        let mut pairs = BitSet::new((words.len() * 16).clamp(1 << 12, 1 << 20));
+        let mut singles = BitSet::new(1 << 12);
+        let mut single_ids = FxHashMap::default();
+        // (key, word, id) of every distinct word of two or more characters.
+        let mut seen: FxHashMap<&str, ()> = FxHashMap::default();
+        let mut multi: Vec<(u64, &str, u32)> = Vec::new();
         for (id, word) in words.iter().enumerate() {
             let word = word.as_ref();
             let n = word.chars().count();
@@ -136,29 +152,57 @@ impl Dictionary {
                     "a dictionary word must have 1 to {MAX_WORD_CHARS} characters, not {n}: {word:?}"
                 ));
             }
+            if seen.insert(word, ()).is_some() {
+                continue; // a repeated word keeps its first id
+            }
             let bytes = word.as_bytes();
             let w = window(bytes, 0);
             let first = utf8_len(bytes[0]);
             if n == 1 {
-                dict.singles.insert(low_bytes(w, first));
-                dict.has_singles = true;
+                let key = low_bytes(w, first);
+                singles.insert(key);
+                single_ids.insert(key, id as u32);
             } else {
                 let key = low_bytes(w, first + utf8_len(bytes[first]));
-                dict.pairs.insert(key);
-                *dict.lengths.entry(key).or_insert(0) |= 1 << n;
+                pairs.insert(key);
+                multi.push((key, word, id as u32));
             }
-            dict.words.entry(word.into()).or_insert(id as u32);
         }
-        Ok(dict)
+        // Group by key, longest first: at a given start, the first word of the group that the
+        // text begins with is the longest there.
+        multi.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len())));
+        let mut buckets = FxHashMap::default();
+        let mut entries = Vec::with_capacity(multi.len());
+        let mut arena = String::with_capacity(multi.iter().map(|m| m.1.len()).sum());
+        for (i, &(key, word, id)) in multi.iter().enumerate() {
+            let bucket = buckets.entry(key).or_insert((i as u32, i as u32));
+            bucket.1 = i as u32 + 1;
+            entries.push(Entry {
+                start: arena.len() as u32,
+                len: word.len() as u32,
+                id,
+            });
+            arena.push_str(word);
+        }
+        Ok(Dictionary {
+            pairs,
+            singles,
+            buckets,
+            entries,
+            arena,
+            has_singles: !single_ids.is_empty(),
+            single_ids,
+            len: seen.len(),
+        })
     }
 
     /// The number of distinct words.
     pub fn len(&self) -> usize {
-        self.words.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.len == 0
     }
 
     /// Non-overlapping matches, leftmost first and longest at each start.
@@ -180,22 +224,15 @@ impl Dictionary {
         if after_first < bytes.len() {
             let key = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
             if self.pairs.may_contain(key) {
-                if let Some(&lengths) = self.lengths.get(&key) {
-                    // Byte ends of the words of 1..=longest characters starting here.
-                    let longest = (u128::BITS - 1 - lengths.leading_zeros()) as usize;
-                    let mut ends = [0usize; MAX_WORD_CHARS + 1];
-                    let mut n = 1;
-                    ends[1] = after_first;
-                    for ch in text[after_first..].chars().take(longest - 1) {
-                        ends[n + 1] = ends[n] + ch.len_utf8();
-                        n += 1;
-                    }
-                    for len in (2..=n).rev().filter(|&len| lengths & (1 << len) != 0) {
-                        if let Some(&word) = self.words.get(&text[start..ends[len]]) {
+                if let Some(&(from, to)) = self.buckets.get(&key) {
+                    let rest = &bytes[start..];
+                    for e in &self.entries[from as usize..to as usize] {
+                        let word = &self.arena.as_bytes()[e.start as usize..][..e.len as usize];
+                        if rest.starts_with(word) {
                             return Some(Match {
                                 start,
-                                end: ends[len],
-                                word,
+                                end: start + word.len(),
+                                word: e.id,
                             });
                         }
                     }
@@ -203,7 +240,7 @@ impl Dictionary {
             }
         }
         if self.has_singles && self.singles.may_contain(low_bytes(w, first)) {
-            if let Some(&word) = self.words.get(&text[start..after_first]) {
+            if let Some(&word) = self.single_ids.get(&low_bytes(w, first)) {
                 return Some(Match {
                     start,
                     end: after_first,
