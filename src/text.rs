@@ -90,6 +90,15 @@ mod tests {
     }
 
     #[test]
+    fn characters_of_every_width_decode_as_the_standard_decoder_does() {
+        let text = "a é 化解 𠀀 \u{FFFD} \u{E000} z\n".repeat(3);
+        let t = TextIndex::new(text.clone());
+        assert_eq!(t.chars, text.chars().collect::<Vec<_>>());
+        let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        assert_eq!((0..starts.len()).map(|c| t.byte_of(c)).collect::<Vec<_>>(), starts);
+    }
+
+    #[test]
     fn byte_offsets_map_to_character_offsets() {
         let t = TextIndex::new("a化解b".to_owned());
         assert_eq!(t.char_at(0), 0);
