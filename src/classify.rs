@@ -18,7 +18,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use crate::extract::Mention;
 use crate::structure::{Layout, Span, StructureRules};
-use crate::text::TextIndex;
+use crate::text::{is_han, TextIndex};
 
 /// One catalogue entry, compiled.
 #[derive(Debug, Clone)]
@@ -51,6 +51,8 @@ pub struct Catalogue {
     uses: Vec<Vec<(usize, Role)>>,
     totals: Vec<Vec<char>>,
     part_markers: Vec<Vec<char>>,
+    /// Units that count the noun written after them (`4个部门`), from `[classify]`.
+    noun_after_units: Vec<String>,
 }
 
 /// The indicator chosen for a mention and the rule that chose it (for `fazhi explain`).
@@ -80,6 +82,7 @@ impl Catalogue {
         indicators: Vec<Indicator>,
         totals: Vec<String>,
         part_markers: Vec<String>,
+        noun_after_units: Vec<String>,
     ) -> Catalogue {
         let mut words: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<(usize, Role)>> = Vec::new();
@@ -120,6 +123,7 @@ impl Catalogue {
             uses,
             totals: totals.iter().map(|w| w.chars().collect()).collect(),
             part_markers: part_markers.iter().map(|w| w.chars().collect()).collect(),
+            noun_after_units,
         }
     }
 
@@ -151,7 +155,10 @@ impl Catalogue {
                 hits = Some((sentence, self.hits(text, sentence)));
             }
             let in_sentence = hits.as_ref().map_or(&[][..], |(_, h)| h.as_slice());
-            let mut verdict = self.score(m, clause, in_sentence);
+            // `4个部门`: the classifier's own noun follows it, and the number counts that noun.
+            let noun_follows = self.noun_after_units.contains(&m.unit)
+                && chars.get(m.unit_end).is_some_and(|&c| is_han(c));
+            let mut verdict = self.score(m, clause, in_sentence, noun_follows);
             // Same sentence, earlier mention: the one a 共计 clause sums up, or a total.
             let previous = (0..k)
                 .rev()
@@ -215,7 +222,10 @@ impl Catalogue {
         })
     }
 
-    fn score(&self, m: &Mention, clause: Span, hits: &[Hit]) -> Verdict {
+    /// The verdict for `m` from the catalogue words in its sentence. With `noun_follows` (the
+    /// unit is a classifier whose noun is written right after it), only a signal that is that
+    /// noun counts.
+    fn score(&self, m: &Mention, clause: Span, hits: &[Hit], noun_follows: bool) -> Verdict {
         let n = self.indicators.len();
         let mut best_strong: Vec<Option<(i64, usize)>> = vec![None; n];
         let mut best_weak: Vec<Option<(i64, usize)>> = vec![None; n];
@@ -223,7 +233,9 @@ impl Catalogue {
         let mut has_context = vec![false; n];
         for h in hits {
             let in_clause = h.start >= clause.start && h.end <= clause.end;
-            let distance = if in_clause && h.end <= m.number_start {
+            let distance = if noun_follows {
+                (h.start == m.unit_end).then_some(0)
+            } else if in_clause && h.end <= m.number_start {
                 Some(i64::try_from(m.number_start - h.end).unwrap_or(i64::MAX))
             } else if in_clause && h.start >= m.unit_end && h.start < m.unit_end + RIGHT_WINDOW {
                 Some(i64::try_from(h.start - m.unit_end).unwrap_or(i64::MAX) + RIGHT_PENALTY)
@@ -280,6 +292,10 @@ impl Catalogue {
             Some(((_, i, pattern), kind)) => Verdict {
                 indicator: Some(i),
                 rule: format!("{kind} {}", self.words[pattern]),
+            },
+            None if noun_follows => Verdict {
+                indicator: None,
+                rule: "counts the noun written after its classifier".into(),
             },
             None => Verdict {
                 indicator: None,

@@ -152,6 +152,8 @@ struct WireClassify {
     totals: Vec<S>,
     #[serde(default)]
     part_markers: Vec<S>,
+    #[serde(default)]
+    noun_after_units: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -845,6 +847,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     let catalogue = catalogue(&w.indicators, &lexicon, p);
     let classify_totals = words(&w.classify.totals);
     let part_markers = words(&w.classify.part_markers);
+    let noun_after_units = words(&w.classify.noun_after_units);
 
     Some(Config {
         source: String::new(),
@@ -861,7 +864,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         structure,
         metadata: metadata?,
         places,
-        catalogue: Catalogue::new(catalogue, classify_totals, part_markers),
+        catalogue: Catalogue::new(catalogue, classify_totals, part_markers, noun_after_units),
         output: OutputRules { partition_by },
     })
 }

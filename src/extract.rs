@@ -25,7 +25,7 @@ use crate::numerals::{
     digit_value, is_chinese_numeral_char, parse_arabic_chars, parse_chinese_chars, power_value,
 };
 use crate::record::Qualifier;
-use crate::text::TextIndex;
+use crate::text::{is_han, TextIndex};
 
 /// The compiled vocabulary of numbers, hedges and exclusions (`[numbers]`, `[hedges]`,
 /// `[exclude]` in `pipeline.toml`).
@@ -427,9 +427,7 @@ impl Lexicon {
     /// A hedge of `reach_over_verb` right before a verb of one or two Chinese characters that
     /// stands right before the number at `p`: `每季度至少召开1次` is at least 1 次.
     fn hedge_over_verb(&self, chars: &[char], p: usize) -> Option<(usize, Qualifier)> {
-        let is_word_char = |c: char| {
-            ('\u{4E00}'..='\u{9FFF}').contains(&c) && !is_chinese_numeral_char(c) && c != '的'
-        };
+        let is_word_char = |c: char| is_han(c) && !is_chinese_numeral_char(c) && c != '的';
         for gap in 1..=REACH_OVER_VERB_CHARS.min(p) {
             if !is_word_char(chars[p - gap]) {
                 return None;

@@ -282,7 +282,7 @@ impl Engine {
         let han = text
             .body
             .chars()
-            .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+            .filter(|&c| crate::text::is_han(c))
             .take(rules.min_han_chars) // enough to decide; exact below it
             .count();
         if han < rules.min_han_chars {

@@ -56,6 +56,12 @@ impl TextIndex {
     }
 }
 
+/// Whether `c` is a common Han character (CJK Unified Ideographs, U+4E00–U+9FFF).
+#[inline]
+pub fn is_han(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
 /// The pieces of `text` between `\n`s (as `str::split('\n')` gives them) with the byte offset
 /// each starts at. Lines are split with the `memchr` crate's vector search: the standard
 /// library's `char` search costs more than the rest of a short line's handling.
@@ -95,7 +101,10 @@ mod tests {
         let t = TextIndex::new(text.clone());
         assert_eq!(t.chars, text.chars().collect::<Vec<_>>());
         let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-        assert_eq!((0..starts.len()).map(|c| t.byte_of(c)).collect::<Vec<_>>(), starts);
+        assert_eq!(
+            (0..starts.len()).map(|c| t.byte_of(c)).collect::<Vec<_>>(),
+            starts
+        );
     }
 
     #[test]

@@ -1099,3 +1099,19 @@ fn vague_amounts_are_not_quantities() {
         ("惠及成千上万群众,发放资料二十余份。", &[(20.0, "份", MT)]),
     ]);
 }
+
+/// `4个部门`: a classifier followed by its noun counts that noun, whatever other signal stands in
+/// the clause; the noun itself may be the signal (`整改23个隐患`).
+#[test]
+fn a_classifier_counts_the_noun_written_after_it() {
+    check_indicators(&[
+        ("联合信访办、司法所等4个部门开展联合调处。", 4.0, "个", None),
+        ("全镇12个村(社区)均建立调解组织。", 12.0, "个", None),
+        (
+            "今年共整改23个隐患,整改率100%。",
+            23.0,
+            "个",
+            Some("hazards_rectified"),
+        ),
+    ]);
+}
