@@ -242,8 +242,7 @@ impl Lexicon {
             let inner = if chars.get(j).is_some_and(|c| c.is_ascii_digit()) {
                 self.arabic(chars, j).ok()?
             } else {
-                let end = run_end(chars, j);
-                let value = parse_chinese_chars(&chars[j..end])?;
+                let (end, value) = chinese_value(chars, j)?;
                 Number {
                     end,
                     value,
@@ -261,17 +260,17 @@ impl Lexicon {
                 ..inner
             });
         }
-        let end = run_end(chars, i);
-        let value = parse_chinese_chars(&chars[i..end])?;
-        let n = end - i;
+        let run = run_end(chars, i);
+        let (end, value) = chinese_value(chars, i)?;
         Some(Number {
             end,
             value,
             chinese: true,
-            lone_one: n == 1 && digit_value(chars[i]) == Some(1),
-            bare_power: chars[i..end]
-                .iter()
-                .all(|&c| power_value(c).is_some_and(|p| p >= 100)),
+            lone_one: end == i + 1 && digit_value(chars[i]) == Some(1),
+            bare_power: end == run
+                && chars[i..end]
+                    .iter()
+                    .all(|&c| power_value(c).is_some_and(|p| p >= 100)),
             percent: false,
         })
     }
@@ -588,6 +587,32 @@ fn paired(chars: &[char], pairs: &[(char, char, usize)]) -> Vec<(usize, usize)> 
         }
     }
     spans
+}
+
+/// The Chinese numeral at `i`: where it ends and its value, with a decimal part after `点`
+/// (`八十五点五`, `三点五万`). The decimal part is digits only and must not run on into a ten,
+/// hundred or thousand: `十一点三十分` is a time of day, not 11.3.
+fn chinese_value(chars: &[char], i: usize) -> Option<(usize, f64)> {
+    let end = run_end(chars, i);
+    let value = parse_chinese_chars(&chars[i..end])?;
+    if chars.get(end) != Some(&'点') {
+        return Some((end, value));
+    }
+    let digits: String = chars[end + 1..]
+        .iter()
+        .map_while(|&c| digit_value(c))
+        .map(|d| char::from(b'0' + d as u8))
+        .collect();
+    let after = end + 1 + digits.len();
+    let runs_on = chars
+        .get(after)
+        .and_then(|&c| power_value(c))
+        .is_some_and(|p| p < 10_000);
+    if digits.is_empty() || runs_on {
+        return Some((end, value));
+    }
+    let decimal = format!("{value}.{digits}").parse().ok()?;
+    Some((after, decimal))
 }
 
 fn run_end(chars: &[char], i: usize) -> usize {

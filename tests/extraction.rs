@@ -1115,3 +1115,27 @@ fn a_classifier_counts_the_noun_written_after_it() {
         ),
     ]);
 }
+
+/// Chinese numerals with a decimal part after `点`; a `点` that is a time of day or a "point"
+/// (`三点意见`) is no decimal point.
+#[test]
+fn chinese_numerals_with_a_decimal_part() {
+    check_mentions(&[
+        ("群众满意度达百分之八十五点五。", &[(85.5, "%", E)]),
+        ("全年受益群众三点五万人次。", &[(35000.0, "人次", E)]),
+        (
+            "会议于上午十一点三十分召开,提出三点意见,参会12人。",
+            &[(12.0, "人", E)],
+        ),
+    ]);
+}
+
+/// Times of day written with 点/时 and 分 are calendar and clock, not quantities.
+#[test]
+fn clock_times_with_dian_and_fen_are_not_quantities() {
+    check_mentions(&[
+        ("值班人员8点30分到岗,受理诉求6件。", &[(6.0, "件", E)]),
+        ("14时05分接警,出动警力3人。", &[(3.0, "人", E)]),
+        ("考试平均成绩86分。", &[(86.0, "分", E)]),
+    ]);
+}
