@@ -309,6 +309,7 @@ impl Engine {
         let c = &self.config;
         // Metadata reads the lines before the body moves into the index; charged to its stage.
         let meta_text = c.metadata.read(&normalized);
+        let page_heading = normalized.page_title.clone();
         clock.charge(6);
         let text = TextIndex::new(normalized.body);
         let layout = c.structure.layout_text(text.as_str(), &text.chars);
@@ -329,9 +330,11 @@ impl Engine {
             })
             .collect();
         clock.charge(5);
-        let place = self
-            .gazetteer
-            .locate(meta_text.title.as_deref(), text.as_str());
+        let place = self.gazetteer.locate_in_page(
+            meta_text.title.as_deref(),
+            text.as_str(),
+            page_heading.as_deref(),
+        );
         let meta = ReportMeta {
             title: meta_text.title,
             province: place.province,

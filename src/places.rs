@@ -565,6 +565,19 @@ impl Gazetteer {
     /// Place a report. `title`: its heading if it has one; `text`: the whole normalized
     /// body (Simplified), signature lines included.
     pub fn locate(&self, title: Option<&str>, text: &str) -> Place {
+        self.locate_in_page(title, text, None)
+    }
+
+    /// [`Gazetteer::locate`] for a web page whose heading (its `<title>`) also names the site
+    /// that published it (`…年度报告_深圳市宝安区人民政府门户网站`): the heading counts as one
+    /// more line of the body, so the site's county or city can place a township the text
+    /// names alone.
+    pub fn locate_in_page(
+        &self,
+        title: Option<&str>,
+        text: &str,
+        page_heading: Option<&str>,
+    ) -> Place {
         let Some(dict) = &self.dict else {
             return Place::default();
         };
@@ -573,6 +586,9 @@ impl Gazetteer {
             self.scan(dict, t, Zone::Title, &mut hits);
         }
         self.scan(dict, text, Zone::Body, &mut hits);
+        if let Some(h) = page_heading {
+            self.scan(dict, h, Zone::Body, &mut hits);
+        }
         self.decide(&hits)
     }
 
@@ -1425,6 +1441,23 @@ mod tests {
             g.tables.townships.len()
         );
         assert!(g.dict.is_some());
+    }
+
+    /// A page's heading names the site that published it: with it, a township the text names
+    /// alone (城关镇 is in 88 counties) is placed; without it, only named.
+    #[test]
+    fn the_page_heading_can_place_the_township() {
+        let title = Some("城关镇2023年法治政府建设工作报告");
+        let text = "2023年,城关镇认真落实法治政府建设各项要求。\n城关镇人民政府";
+        let heading = "城关镇2023年法治政府建设工作报告_平利县人民政府";
+        assert_eq!(
+            g().locate_in_page(title, text, Some(heading)),
+            place(("陕西省", "安康市", "平利县", "城关镇", "610926100"))
+        );
+        assert_eq!(
+            g().locate_in_page(title, text, None),
+            place(("", "", "", "城关镇", ""))
+        );
     }
 
     #[test]
