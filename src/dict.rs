@@ -11,7 +11,7 @@
 //! Aho-Corasick search over the same words finds: the leftmost start, the longest word there,
 //! then on after it.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Words longer than this (in characters) are refused by [`Dictionary::new`].
 pub const MAX_WORD_CHARS: usize = 64;
@@ -142,7 +142,7 @@ impl Dictionary {
         let mut singles = BitSet::new(1 << 12);
         let mut single_ids = FxHashMap::default();
         // (key, word, id) of every distinct word of two or more characters.
-        let mut seen: FxHashMap<&str, ()> = FxHashMap::default();
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
         let mut multi: Vec<(u64, &str, u32)> = Vec::new();
         for (id, word) in words.iter().enumerate() {
             let word = word.as_ref();
@@ -152,7 +152,7 @@ impl Dictionary {
                     "a dictionary word must have 1 to {MAX_WORD_CHARS} characters, not {n}: {word:?}"
                 ));
             }
-            if seen.insert(word, ()).is_some() {
+            if !seen.insert(word) {
                 continue; // a repeated word keeps its first id
             }
             let bytes = word.as_bytes();

@@ -268,7 +268,7 @@ fn chinese_years_in(text: &str) -> Vec<(i16, usize)> {
         .captures_iter(text)
         .filter_map(|c| {
             let m = c.get(1)?;
-            let year = parse_chinese(&m.as_str().replace(['○', '零'], "〇"))?;
+            let year = chinese_number(m.as_str())?;
             Some((year as i16, m.start()))
         })
         .collect()
@@ -279,11 +279,19 @@ fn date_from(s: &str) -> Option<Date> {
     Date::new(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
 }
 
+/// A Chinese numeral of a date, where typists often write the zero as `○` (a circle, not `〇`).
+fn chinese_number(s: &str) -> Option<f64> {
+    parse_chinese(&s.replace('○', "〇"))
+}
+
 /// The date of a line that is only a date in Chinese numerals (see [`CHINESE_DATE_LINE`]).
 fn chinese_date_from(line: &str) -> Option<Date> {
     let c = CHINESE_DATE_LINE.captures(line)?;
-    let number = |s: &str| parse_chinese(&s.replace(['○', '零'], "〇"));
-    let (year, month, day) = (number(&c[1])?, number(&c[2])?, number(&c[3])?);
+    let (year, month, day) = (
+        chinese_number(&c[1])?,
+        chinese_number(&c[2])?,
+        chinese_number(&c[3])?,
+    );
     Date::new(year as i32, month as u32, day as u32)
 }
 

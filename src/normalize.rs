@@ -237,16 +237,12 @@ impl Simplifier {
                 .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
-    /// How many characters of `text` OpenCC changes on its own, and how many characters it
-    /// has. When no such character lies below U+0800 (the usual case: they are ideographs),
-    /// only three-byte characters are decoded, from their bytes.
-    fn count_traditional(&self, text: &str) -> (usize, usize) {
-        let all = text.chars().count();
+    /// How many characters of `text` OpenCC changes on its own. When no such character lies
+    /// below U+0800 (the usual case: they are ideographs), only three-byte characters are
+    /// decoded, from their bytes.
+    fn count_traditional(&self, text: &str) -> usize {
         if self.changes.iter().take(0x800 / 64).any(|&w| w != 0) {
-            return (
-                text.chars().filter(|&c| self.is_traditional(c)).count(),
-                all,
-            );
+            return text.chars().filter(|&c| self.is_traditional(c)).count();
         }
         let bytes = text.as_bytes();
         let mut traditional = 0;
@@ -264,7 +260,7 @@ impl Simplifier {
             traditional += usize::from(bits & (1 << (bytes[i + 2] & 0x3F)) != 0);
             i += 3;
         }
-        (traditional, all)
+        traditional
     }
 
     /// Whether a text with `traditional` of its `all` characters Traditional is written in
@@ -286,14 +282,14 @@ impl Simplifier {
         let Some(chain) = &self.chain else {
             return (text, 0);
         };
-        let (traditional, all) = self.count_traditional(&text);
-        if !Simplifier::is_traditional_text(traditional, all) {
+        let traditional = self.count_traditional(&text);
+        if !Simplifier::is_traditional_text(traditional, text.chars().count()) {
             return (text, 0);
         }
         let mut out = String::with_capacity(text.len());
         let mut changed = 0;
         for line in text.split_inclusive('\n') {
-            if self.count_traditional(line).0 == 0 {
+            if self.count_traditional(line) == 0 {
                 out.push_str(line);
                 continue;
             }

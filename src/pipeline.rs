@@ -305,11 +305,11 @@ impl Engine {
     }
 
     /// The text stages: structure, extract, classify, metadata.
-    pub fn analyze(&self, normalized: NormalizedText, clock: &mut Clock) -> Analysis {
+    pub fn analyze(&self, mut normalized: NormalizedText, clock: &mut Clock) -> Analysis {
         let c = &self.config;
         // Metadata reads the lines before the body moves into the index; charged to its stage.
         let meta_text = c.metadata.read(&normalized);
-        let page_heading = normalized.page_title.clone();
+        let page_heading = normalized.page_title.take();
         clock.charge(6);
         let text = TextIndex::new(normalized.body);
         let layout = c.structure.layout_text(text.as_str(), &text.chars);
