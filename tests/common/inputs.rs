@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray, RecordBatch, StringArray};
 
 /// The outcome of one `fazhi run`.
 pub struct Run {
@@ -84,25 +85,23 @@ fn arrow_cast_utf8(col: &dyn Array) -> StringArray {
 }
 
 pub fn floats(batch: &RecordBatch, name: &str) -> Vec<f64> {
-    let col = batch
-        .column_by_name(name)
-        .unwrap_or_else(|| panic!("no column {name}"));
-    let col = col
-        .as_any()
-        .downcast_ref::<Float64Array>()
-        .unwrap_or_else(|| panic!("{name} is not float64: {:?}", col.data_type()));
-    col.values().to_vec()
+    primitive::<Float64Type>(batch, name)
 }
 
 pub fn ints(batch: &RecordBatch, name: &str) -> Vec<i64> {
+    primitive::<Int64Type>(batch, name)
+}
+
+/// The values of the primitive column `name` (nulls read as their slot's value).
+fn primitive<T: ArrowPrimitiveType>(batch: &RecordBatch, name: &str) -> Vec<T::Native> {
     let col = batch
         .column_by_name(name)
         .unwrap_or_else(|| panic!("no column {name}"));
-    let col = col
-        .as_any()
-        .downcast_ref::<arrow_array::Int64Array>()
-        .unwrap_or_else(|| panic!("{name} is not int64: {:?}", col.data_type()));
-    col.values().to_vec()
+    col.as_any()
+        .downcast_ref::<PrimitiveArray<T>>()
+        .unwrap_or_else(|| panic!("{name} is not {}: {:?}", T::DATA_TYPE, col.data_type()))
+        .values()
+        .to_vec()
 }
 
 /// One `reports` row, as the tests need it.
