@@ -12,9 +12,8 @@
 //! none (letters and visits inside all petitions), while parts with an entry of their own keep it
 //! (penalty cases inside all enforcement cases).
 
-use std::collections::HashSet;
-
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use rustc_hash::FxHashSet;
 
 use crate::extract::Mention;
 use crate::structure::{Layout, Span, StructureRules};
@@ -26,7 +25,7 @@ pub struct Indicator {
     pub id: String,
     pub name: String,
     pub category: String,
-    pub units: HashSet<String>,
+    pub units: FxHashSet<String>,
     pub signals: Vec<String>,
     pub weak: Vec<String>,
     pub exclude: Vec<String>,
@@ -68,6 +67,60 @@ struct Hit {
     start: usize,
     end: usize,
     pattern: usize,
+}
+
+/// The best signal per indicator and what rules indicators out, for one mention at a time;
+/// allocated once per document.
+struct Scores {
+    strong: Vec<Option<(i64, usize)>>,
+    weak: Vec<Option<(i64, usize)>>,
+    excluded: Vec<bool>,
+    has_context: Vec<bool>,
+}
+
+impl Scores {
+    fn new(n: usize) -> Scores {
+        Scores {
+            strong: vec![None; n],
+            weak: vec![None; n],
+            excluded: vec![false; n],
+            has_context: vec![false; n],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.strong.fill(None);
+        self.weak.fill(None);
+        self.excluded.fill(false);
+        self.has_context.fill(false);
+    }
+}
+
+/// The catalogue words and the part markers (其中) of one sentence.
+struct SentenceWords {
+    sentence: Span,
+    hits: Vec<Hit>,
+    /// Where a part marker starts, in order.
+    markers: Vec<usize>,
+}
+
+/// The mention that is the total of mention `k`, when `k` stands after a 其中 in its sentence
+/// (`markers`: where the sentence's part markers start): the last mention with an indicator
+/// before that 其中.
+fn total_of_part(
+    markers: &[usize],
+    sentence: Span,
+    mentions: &[Mention],
+    verdicts: &[Verdict],
+    k: usize,
+) -> Option<usize> {
+    let m = &mentions[k];
+    let marker = *markers.iter().rev().find(|&&i| i < m.start)?;
+    (0..k).rev().find(|&p| {
+        mentions[p].end <= marker
+            && mentions[p].start >= sentence.start
+            && verdicts[p].indicator.is_some()
+    })
 }
 
 /// Characters after the measure word in which a signal still describes the number
@@ -136,7 +189,8 @@ impl Catalogue {
         mentions: &[Mention],
     ) -> Vec<Verdict> {
         let chars = &text.chars;
-        let mut hits: Option<(Span, Vec<Hit>)> = None; // of the last sentence asked for
+        let mut words: Option<SentenceWords> = None; // of the last sentence asked for
+        let mut scores = Scores::new(self.indicators.len());
         let mut verdicts: Vec<Verdict> = Vec::with_capacity(mentions.len());
         for (k, m) in mentions.iter().enumerate() {
             let Some(sentence) = layout.sentence_at(m.number_start) else {
@@ -151,14 +205,20 @@ impl Catalogue {
                 end: m.unit_end,
             };
             let clause = rules.clause(chars, sentence, span);
-            if hits.as_ref().is_none_or(|(s, _)| *s != sentence) {
-                hits = Some((sentence, self.hits(text, sentence)));
-            }
-            let in_sentence = hits.as_ref().map_or(&[][..], |(_, h)| h.as_slice());
+            let words = match words {
+                Some(ref w) if w.sentence == sentence => words.as_ref().expect("matched above"),
+                _ => words.insert(SentenceWords {
+                    sentence,
+                    hits: self.hits(text, sentence),
+                    markers: (sentence.start..sentence.end)
+                        .filter(|&i| self.part_markers.iter().any(|w| chars[i..].starts_with(w)))
+                        .collect(),
+                }),
+            };
             // `4个部门`: the classifier's own noun follows it, and the number counts that noun.
             let noun_follows = self.noun_after_units.contains(&m.unit)
                 && chars.get(m.unit_end).is_some_and(|&c| is_han(c));
-            let mut verdict = self.score(m, clause, in_sentence, noun_follows);
+            let mut verdict = self.score(m, clause, &words.hits, noun_follows, &mut scores);
             // Same sentence, earlier mention: the one a 共计 clause sums up, or a total.
             let previous = (0..k)
                 .rev()
@@ -184,7 +244,8 @@ impl Catalogue {
                 }
             }
             if let Some(ind) = verdict.indicator {
-                if let Some(total) = self.total_of_part(chars, sentence, mentions, &verdicts, k) {
+                if let Some(total) = total_of_part(&words.markers, sentence, mentions, &verdicts, k)
+                {
                     if verdicts[total].indicator == Some(ind) {
                         verdict = Verdict {
                             indicator: None,
@@ -201,36 +262,25 @@ impl Catalogue {
         verdicts
     }
 
-    /// The mention that is the total of mention `k`, when `k` stands after a 其中 in its
-    /// sentence: the last mention with an indicator before that 其中.
-    fn total_of_part(
-        &self,
-        chars: &[char],
-        sentence: Span,
-        mentions: &[Mention],
-        verdicts: &[Verdict],
-        k: usize,
-    ) -> Option<usize> {
-        let m = &mentions[k];
-        let marker = (sentence.start..m.start)
-            .rev()
-            .find(|&i| self.part_markers.iter().any(|w| chars[i..].starts_with(w)))?;
-        (0..k).rev().find(|&p| {
-            mentions[p].end <= marker
-                && mentions[p].start >= sentence.start
-                && verdicts[p].indicator.is_some()
-        })
-    }
-
     /// The verdict for `m` from the catalogue words in its sentence. With `noun_follows` (the
     /// unit is a classifier whose noun is written right after it), only a signal that is that
     /// noun counts.
-    fn score(&self, m: &Mention, clause: Span, hits: &[Hit], noun_follows: bool) -> Verdict {
+    fn score(
+        &self,
+        m: &Mention,
+        clause: Span,
+        hits: &[Hit],
+        noun_follows: bool,
+        scores: &mut Scores,
+    ) -> Verdict {
         let n = self.indicators.len();
-        let mut best_strong: Vec<Option<(i64, usize)>> = vec![None; n];
-        let mut best_weak: Vec<Option<(i64, usize)>> = vec![None; n];
-        let mut excluded = vec![false; n];
-        let mut has_context = vec![false; n];
+        scores.clear();
+        let Scores {
+            strong: best_strong,
+            weak: best_weak,
+            excluded,
+            has_context,
+        } = scores;
         for h in hits {
             let in_clause = h.start >= clause.start && h.end <= clause.end;
             let distance = if noun_follows {

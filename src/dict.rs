@@ -105,6 +105,9 @@ pub struct Dictionary {
     /// One-character words by key, and their ids.
     single_ids: FxHashMap<u64, u32>,
     has_singles: bool,
+    /// Whether some key holds an ASCII byte. When none does, as in place names, an ASCII
+    /// character starts no word and is no word's second character, so the scan steps over it.
+    ascii_in_keys: bool,
     /// How many distinct words.
     len: usize,
 }
@@ -144,6 +147,7 @@ impl Dictionary {
         // (key, word, id) of every distinct word of two or more characters.
         let mut seen: FxHashSet<&str> = FxHashSet::default();
         let mut multi: Vec<(u64, &str, u32)> = Vec::new();
+        let mut ascii_in_keys = false;
         for (id, word) in words.iter().enumerate() {
             let word = word.as_ref();
             let n = word.chars().count();
@@ -158,6 +162,12 @@ impl Dictionary {
             let bytes = word.as_bytes();
             let w = window(bytes, 0);
             let first = utf8_len(bytes[0]);
+            let key_len = if n == 1 {
+                first
+            } else {
+                first + utf8_len(bytes[first])
+            };
+            ascii_in_keys |= bytes[..key_len].iter().any(u8::is_ascii);
             if n == 1 {
                 let key = low_bytes(w, first);
                 singles.insert(key);
@@ -192,6 +202,7 @@ impl Dictionary {
             arena,
             has_singles: !single_ids.is_empty(),
             single_ids,
+            ascii_in_keys,
             len: seen.len(),
         })
     }
@@ -266,18 +277,27 @@ impl Iterator for Matches<'_, '_> {
         let bytes = self.text.as_bytes();
         let dict = self.dict;
         while self.pos < bytes.len() {
+            if !dict.ascii_in_keys && bytes[self.pos] < 0x80 {
+                self.pos += 1; // starts no word
+                continue;
+            }
             // The usual case, first: two three-byte characters (CJK) whose pair is no word's
             // start, and the first no one-character word. The same probes `longest_at` makes
-            // first, without decoding lengths.
+            // first, without decoding lengths. A three-byte character before an ASCII one
+            // starts no pair when no key holds ASCII.
             if let Some(w) = bytes.get(self.pos..self.pos + 8) {
                 let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-                if w & 0xF0 == 0xE0
-                    && (w >> 24) & 0xF0 == 0xE0
-                    && !dict.pairs.may_contain(w & 0xFFFF_FFFF_FFFF)
-                    && !(dict.has_singles && dict.singles.may_contain(w & 0xFF_FFFF))
-                {
-                    self.pos += 3;
-                    continue;
+                if w & 0xF0 == 0xE0 {
+                    let no_pair = if (w >> 24) & 0xF0 == 0xE0 {
+                        !dict.pairs.may_contain(w & 0xFFFF_FFFF_FFFF)
+                    } else {
+                        !dict.ascii_in_keys && (w >> 24) & 0x80 == 0
+                    };
+                    if no_pair && !(dict.has_singles && dict.singles.may_contain(w & 0xFF_FFFF))
+                    {
+                        self.pos += 3;
+                        continue;
+                    }
                 }
             }
             if let Some(m) = dict.longest_at(self.text, self.pos) {

@@ -279,10 +279,26 @@ impl Simplifier {
     /// changes on its own: no dictionary key spans a line break, so a line is converted as it
     /// would be in the whole text.
     fn simplify(&self, text: String) -> (String, usize) {
+        let traditional = self.count_traditional(&text);
+        self.simplify_counted(text, traditional)
+    }
+
+    /// [`fold_width`] of `text`, and its [`Simplifier::count_traditional`] counted on the way.
+    fn fold_and_count(&self, text: &str) -> (String, usize) {
+        if self.changes.iter().take(0x800 / 64).any(|&w| w != 0) {
+            // Characters below U+0800 change: the three-byte count would miss them.
+            let folded = fold_width(text);
+            let traditional = self.count_traditional(&folded);
+            return (folded, traditional);
+        }
+        fold_width_counting(text, &self.changes)
+    }
+
+    /// [`Simplifier::simplify`] of a text known to hold `traditional` characters that change.
+    fn simplify_counted(&self, text: String, traditional: usize) -> (String, usize) {
         let Some(chain) = &self.chain else {
             return (text, 0);
         };
-        let traditional = self.count_traditional(&text);
         if !Simplifier::is_traditional_text(traditional, text.chars().count()) {
             return (text, 0);
         }
@@ -328,55 +344,93 @@ pub fn fold_char(c: char) -> Option<char> {
 
 /// Full-width folding over a whole string (see [`fold_char`]); CRLF becomes one LF.
 pub fn fold_width(text: &str) -> String {
+    fold_width_counting(text, &[]).0
+}
+
+/// [`fold_width`], also counting the three-byte characters kept whose bit is set in `bitmap`
+/// (a bit per BMP code point; empty: count nothing). The count rides on the folding pass, which
+/// reads every lead byte anyway, instead of a second pass over the text.
+fn fold_width_counting(text: &str, bitmap: &[u64]) -> (String, usize) {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut prev_cr = false;
+    let mut counted = 0;
+    let count = !bitmap.is_empty();
     let mut copied = 0; // bytes of `text` already in `out`
     let mut i = 0;
     while i < bytes.len() {
-        // Characters that fold to themselves and are not CR are copied in runs; the lead byte
-        // tells the length and whether a character needs a look: an ASCII control, or a lead
-        // of 0xC2 (U+0080..U+00BF), 0xE2 (U+2000..U+2FFF), 0xE3 0x80 0x80 (U+3000) or 0xEF
-        // (U+F000..U+FFFF).
+        // Characters that fold to themselves are copied in runs: the lead byte's class tells
+        // the length and whether the character needs a look (see [`LEAD_CLASSES`]).
         let b = bytes[i];
-        let (special, len) = match b {
-            0x00..=0x1F | 0x7F => (true, 1),
-            0x20..=0x7E => (false, 1),
-            0x80..=0xDF => (b == 0xC2, 2),
-            0xE0..=0xEF => (
-                b == 0xE2
-                    || b == 0xEF
-                    || (b == 0xE3 && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x80),
-                3,
-            ),
-            _ => (false, 4),
-        };
-        if !special {
-            prev_cr = false;
+        let class = LEAD_CLASSES[usize::from(b)];
+        let len = usize::from(class & LEAD_LEN);
+        if len == 3 {
+            let (b1, b2) = (bytes[i + 1], bytes[i + 2]);
+            if count {
+                // Bits 12-15 of the code point from the lead, 6-11 and 0-5 from the rest: its
+                // word in the bitmap is bits 6-15, its bit there bits 0-5. A character folded
+                // below is ASCII or a space afterwards, whose bit is clear.
+                let word = (usize::from(b & 0x0F) << 6) | usize::from(b1 & 0x3F);
+                let bits = bitmap.get(word).copied().unwrap_or(0);
+                counted += usize::from(bits & (1 << (b2 & 0x3F)) != 0);
+            }
+            if class & LEAD_SPECIAL == 0 && !(b == 0xE3 && b1 == 0x80 && b2 == 0x80) {
+                i += 3;
+                continue;
+            }
+        } else if class & LEAD_SPECIAL == 0 {
             i += len;
             continue;
         }
         let c = text[i..].chars().next().expect("i is a char boundary");
-        let u = c as u32;
-        if (0x20..0x7F).contains(&u) || (0x3001..0xFEFF).contains(&u) {
-            prev_cr = false;
+        if (0x3001..0xFEFF).contains(&(c as u32)) {
             i += len;
             continue;
         }
         out.push_str(&text[copied..i]);
         i += len;
         copied = i;
-        if c == '\n' && prev_cr {
-            prev_cr = false;
+        if c == '\r' {
+            // CR becomes LF, and CRLF one LF.
+            out.push('\n');
+            if bytes.get(i) == Some(&b'\n') {
+                i += 1;
+                copied = i;
+            }
             continue;
         }
-        prev_cr = c == '\r';
         if let Some(f) = fold_char(c) {
             out.push(f);
         }
     }
     out.push_str(&text[copied..]);
-    out
+    (out, counted)
+}
+
+/// Per byte, as the lead of a character in [`fold_width_counting`]: the character's length in
+/// bytes ([`LEAD_LEN`]), and [`LEAD_SPECIAL`] when it may not fold to itself: an ASCII control
+/// other than LF and tab (CR among them), or a lead of 0xC2 (U+0080..U+00BF), 0xE2
+/// (U+2000..U+2FFF) or 0xEF (U+F000..U+FFFF). (U+3000, lead 0xE3, is checked by its bytes.)
+static LEAD_CLASSES: [u8; 256] = lead_classes();
+const LEAD_LEN: u8 = 0b0111;
+const LEAD_SPECIAL: u8 = 0b1000;
+
+const fn lead_classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'\n' | b'\t' | 0x20..=0x7E => 1,
+            0x00..=0x1F | 0x7F => 1 | LEAD_SPECIAL,
+            0x80..=0xBF => 1, // a continuation byte: never a lead in a `str`
+            0xC2 => 2 | LEAD_SPECIAL,
+            0xC0..=0xDF => 2,
+            0xE2 | 0xEF => 3 | LEAD_SPECIAL,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        b += 1;
+    }
+    table
 }
 
 /// Folds a vocabulary word from the config the way report text is folded, so that words in
@@ -614,8 +668,8 @@ impl Normalizer {
     }
 
     pub fn normalize(&self, decoded: &str) -> NormalizedText {
-        let folded = fold_width(decoded);
-        let (simplified, simplified_chars) = SIMPLIFIER.simplify(folded);
+        let (folded, traditional) = SIMPLIFIER.fold_and_count(decoded);
+        let (simplified, simplified_chars) = SIMPLIFIER.simplify_counted(folded, traditional);
         let glossless = if may_have_gloss(&simplified) {
             remove_glosses(&simplified)
         } else {
@@ -746,6 +800,24 @@ mod tests {
         let t = n.normalize(&format!("我鎮處理群眾投訴967宗,協議涉及金額萬元。\n{line}"));
         assert!(t.simplified_chars >= 8);
         assert!(t.body.starts_with("我镇处理群众投诉967宗"), "{}", t.body);
+    }
+
+    /// Counting on the folding pass counts what a pass over the folded text counts, with
+    /// full-width forms, compatibility ideographs (U+F900…, folded nowhere) and CRLF about.
+    #[test]
+    fn traditional_characters_are_counted_while_folding() {
+        let s = &*SIMPLIFIER;
+        for text in [
+            "我鎮處理群眾投訴967宗,協議涉及金額萬元。",
+            "全年审查合同721份\r\n依法行政",
+            "ＡＢＣ１２３ 這個 \u{F900}\u{FA0A}豈 \u{3000}臺灣\u{200B}",
+            "",
+        ] {
+            let (folded, counted) = s.fold_and_count(text);
+            assert_eq!(folded, fold_width(text), "{text}");
+            assert_eq!(counted, s.count_traditional(&folded), "{text}");
+        }
+        assert!(s.fold_and_count("我鎮處理群眾投訴").1 >= 4);
     }
 
     /// The tables must convert exactly as OpenCC's own `Tw2sp` does: every ideograph on its

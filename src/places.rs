@@ -44,7 +44,7 @@
 //! Build cost: about 40 ms per process to parse the tables (on a background thread at
 //! start-up, see [`prepare`]), then about 10 ms per run for the dictionary.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::sync::LazyLock;
 
 use crate::dict::Dictionary;
@@ -354,7 +354,7 @@ impl Tables {
         let mut b = Builder::default();
 
         let mut provinces = Vec::new();
-        let mut prov_idx: HashMap<&str, u32> = HashMap::new();
+        let mut prov_idx: HashMap<&str, u32> = HashMap::default();
         for line in data_lines(prov_csv) {
             let Some([code, name]) = fields::<2>(line) else {
                 continue;
@@ -376,7 +376,7 @@ impl Tables {
         }
 
         let mut cities = Vec::new();
-        let mut city_idx: HashMap<&str, u32> = HashMap::new();
+        let mut city_idx: HashMap<&str, u32> = HashMap::default();
         for line in data_lines(city_csv) {
             let Some([code, name, pcode]) = fields::<3>(line) else {
                 continue;
@@ -424,7 +424,7 @@ impl Tables {
         }
 
         let mut counties: Vec<County> = Vec::new();
-        let mut county_idx: HashMap<&str, u32> = HashMap::new();
+        let mut county_idx: HashMap<&str, u32> = HashMap::default();
         for line in data_lines(area_csv) {
             let Some([code, name, ccode, _pcode]) = fields::<4>(line) else {
                 continue;
@@ -440,7 +440,7 @@ impl Tables {
                 city,
             });
         }
-        let county_full: std::collections::HashSet<&str> =
+        let county_full: FxHashSet<&str> =
             counties.iter().map(|c| c.name.as_str()).collect();
         for (id, c) in counties.iter().enumerate() {
             let r = Ref {

@@ -13,14 +13,19 @@ pub struct TextIndex {
 
 impl TextIndex {
     pub fn new(text: String) -> TextIndex {
-        let n = text.chars().count(); // a fast count, for exact capacities
-        let mut chars = Vec::with_capacity(n);
-        let mut char_starts = Vec::with_capacity(n + 1);
-        for (i, c) in text.char_indices() {
-            chars.push(c);
-            char_starts.push(i as u32);
+        // A fast count gives exact lengths; the slots are then filled in step with the decoder,
+        // with no capacity check per character.
+        let n = text.chars().count();
+        let mut chars = vec!['\0'; n];
+        let mut char_starts = vec![text.len() as u32; n + 1];
+        for ((c_slot, i_slot), (i, c)) in chars
+            .iter_mut()
+            .zip(char_starts.iter_mut())
+            .zip(text.char_indices())
+        {
+            *c_slot = c;
+            *i_slot = i as u32;
         }
-        char_starts.push(text.len() as u32);
         TextIndex {
             text,
             chars,
