@@ -211,9 +211,24 @@ impl MetadataRules {
     }
 }
 
-/// Whether [`YEAR`] can match in `text`: it needs `19` or `20`, and `年` or `以来`.
+/// Whether [`YEAR`] can match in `text`: it needs `19` or `20` after no ASCII digit, two more
+/// digits, and after them (and any spaces) `年` or `以来`. Most lines of a report hold numbers
+/// and `年` somewhere but no year; this byte scan rules them out before the regex runs. It errs
+/// only towards yes (a digit beyond ASCII is taken as a possible match).
 fn may_hold_year(text: &str) -> bool {
-    (text.contains("19") || text.contains("20")) && (text.contains('年') || text.contains("以来"))
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b'1', b'2', b).any(|i| {
+        let digit_or_other = |k: usize| b.get(k).is_some_and(|&c| c.is_ascii_digit() || c >= 0x80);
+        let century = matches!(b.get(i..i + 2), Some(b"19" | b"20"));
+        if !century || (i > 0 && b[i - 1].is_ascii_digit()) || !digit_or_other(i + 2) {
+            return false;
+        }
+        if b[i + 2] >= 0x80 || !digit_or_other(i + 3) || b[i + 3] >= 0x80 {
+            return true; // a digit beyond ASCII, perhaps: let the regex decide
+        }
+        let rest = text[i + 4..].trim_start_matches(|c: char| c.is_whitespace());
+        rest.starts_with('年') || rest.starts_with("以来")
+    })
 }
 
 /// Years that vote: not inside `《…》`, not the end of a range.
@@ -351,6 +366,34 @@ mod tests {
             &[],
         );
         assert_eq!(m.year, Some(2024));
+    }
+
+    /// The filter never says no where the year pattern matches, on texts built from the pieces
+    /// that matter to it (digits, spaces, 年, 以来, dashes, and other text).
+    #[test]
+    fn the_year_filter_never_hides_a_year() {
+        let pieces = [
+            "1", "2", "0", "9", "3", " ", "\u{3000}", "年", "度", "以", "来", "-", "至", "人",
+            "起", "《", "1920", "2023", "12023", "٣",
+        ];
+        let mut seed = 11u64;
+        let mut matched = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..8 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            if YEAR.is_match(&text) {
+                matched += 1;
+                assert!(may_hold_year(&text), "{text}");
+            }
+        }
+        assert!(matched > 100, "the texts should hold years: {matched}");
+        assert!(!may_hold_year("化解矛盾纠纷120起,全年办理案件2023件"));
+        assert!(may_hold_year("2023 年以来"));
     }
 
     #[test]

@@ -51,10 +51,10 @@ impl StructureRules {
         let ends = CharSet::new(&self.sentence_ends);
         let mut line_start = 0;
         for (_, line) in crate::text::lines(text) {
-            let end = chars[line_start..]
-                .iter()
-                .position(|&c| c == '\n')
-                .map_or(chars.len(), |k| line_start + k);
+            // A line's length in characters by a fast count of its bytes, rather than a search
+            // of `chars` for its end.
+            let end = line_start + line.chars().count();
+            debug_assert!(chars.get(end).is_none_or(|&c| c == '\n'));
             let span = Span {
                 start: line_start,
                 end,
