@@ -20,7 +20,7 @@ use toml::Spanned;
 
 use crate::classify::{Catalogue, Indicator};
 use crate::decode::encoding_for_label;
-use crate::extract::Lexicon;
+use crate::extract::{index_by_first_char, Lexicon};
 use crate::html::HtmlExtractor;
 use crate::metadata::MetadataRules;
 use crate::normalize::{canonical_word, Normalizer};
@@ -714,6 +714,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     let patterns = regexes(&x.patterns, "exclude.patterns", p);
     let structure_clause_ends = single_chars(&w.structure.clause_ends, "structure.clause_ends", p);
     let lexicon = Lexicon {
+        units_by_first: index_by_first_char(&units),
         units,
         multipliers,
         nouns_after_ge: chars_longest_first(&words(&n.nouns_after_ge)),

@@ -20,6 +20,7 @@ use std::collections::HashSet;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
+use rustc_hash::FxHashMap;
 
 use crate::numerals::{
     digit_value, is_chinese_numeral_char, parse_arabic_chars, parse_chinese_chars, power_value,
@@ -32,6 +33,9 @@ use crate::text::{is_han, TextIndex};
 pub struct Lexicon {
     /// Measure words, longest first, with their canonical unit.
     pub units: Vec<(Vec<char>, String)>,
+    /// Per first character, the indices into `units` of the words it starts, in order
+    /// (see [`index_by_first_char`]).
+    pub units_by_first: FxHashMap<char, Vec<usize>>,
     pub multipliers: Vec<(char, f64)>,
     /// Nouns that replace 个 as the unit (`21个工作日` → `工作日`), longest first.
     pub nouns_after_ge: Vec<Vec<char>>,
@@ -373,9 +377,12 @@ impl Lexicon {
 
     /// The longest measure word at `j`: (characters consumed, canonical unit).
     fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &String)> {
-        self.units
+        let rest = chars.get(j..)?;
+        self.units_by_first
+            .get(rest.first()?)?
             .iter()
-            .find(|(w, _)| starts(&chars[j.min(chars.len())..], w))
+            .map(|&k| &self.units[k])
+            .find(|(w, _)| rest.starts_with(w))
             .map(|(w, u)| (w.len(), u))
     }
 
@@ -541,6 +548,19 @@ impl LineMarks {
 
 /// `hay.starts_with(word)`, comparing the first character before calling `memcmp`.
 #[inline]
+/// For each character, the indices of the `words` that start with it, in the order of
+/// `words`: the first of them that a text starts with is the first of all `words` it starts
+/// with, found without trying the words that start otherwise.
+pub fn index_by_first_char<T>(words: &[(Vec<char>, T)]) -> FxHashMap<char, Vec<usize>> {
+    let mut index: FxHashMap<char, Vec<usize>> = FxHashMap::default();
+    for (k, (w, _)) in words.iter().enumerate() {
+        if let Some(&c) = w.first() {
+            index.entry(c).or_default().push(k);
+        }
+    }
+    index
+}
+
 fn starts(hay: &[char], word: &[char]) -> bool {
     match (hay.first(), word.first()) {
         (Some(h), Some(w)) if h != w => false,

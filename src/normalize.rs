@@ -291,7 +291,10 @@ impl Simplifier {
             let traditional = self.count_traditional(&folded);
             return (folded, traditional);
         }
-        fold_width_counting(text, &self.changes)
+        match <&[u64; BMP_WORDS]>::try_from(self.changes.as_slice()) {
+            Ok(bitmap) => fold_width_counting(text, Some(bitmap)),
+            Err(_) => (fold_width(text), 0), // no chain: nothing changes
+        }
     }
 
     /// [`Simplifier::simplify`] of a text known to hold `traditional` characters that change.
@@ -344,43 +347,51 @@ pub fn fold_char(c: char) -> Option<char> {
 
 /// Full-width folding over a whole string (see [`fold_char`]); CRLF becomes one LF.
 pub fn fold_width(text: &str) -> String {
-    fold_width_counting(text, &[]).0
+    fold_width_counting(text, None).0
 }
 
+/// Words of a bitmap with a bit per code point of the Basic Multilingual Plane.
+const BMP_WORDS: usize = 0x10000 / 64;
+
 /// [`fold_width`], also counting the three-byte characters kept whose bit is set in `bitmap`
-/// (a bit per BMP code point; empty: count nothing). The count rides on the folding pass, which
-/// reads every lead byte anyway, instead of a second pass over the text.
-fn fold_width_counting(text: &str, bitmap: &[u64]) -> (String, usize) {
+/// (a bit per BMP code point). The count rides on the folding pass, which reads every lead byte
+/// anyway, instead of a second pass over the text.
+fn fold_width_counting(text: &str, bitmap: Option<&[u64; BMP_WORDS]>) -> (String, usize) {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut counted = 0;
-    let count = !bitmap.is_empty();
     let mut copied = 0; // bytes of `text` already in `out`
     let mut i = 0;
     while i < bytes.len() {
-        // Characters that fold to themselves are copied in runs: the lead byte's class tells
-        // the length and whether the character needs a look (see [`LEAD_CLASSES`]).
-        let b = bytes[i];
-        let class = LEAD_CLASSES[usize::from(b)];
-        let len = usize::from(class & LEAD_LEN);
-        if len == 3 {
-            let (b1, b2) = (bytes[i + 1], bytes[i + 2]);
-            if count {
-                // Bits 12-15 of the code point from the lead, 6-11 and 0-5 from the rest: its
-                // word in the bitmap is bits 6-15, its bit there bits 0-5. A character folded
-                // below is ASCII or a space afterwards, whose bit is clear.
-                let word = (usize::from(b & 0x0F) << 6) | usize::from(b1 & 0x3F);
-                let bits = bitmap.get(word).copied().unwrap_or(0);
-                counted += usize::from(bits & (1 << (b2 & 0x3F)) != 0);
+        // Characters that fold to themselves are copied in runs. A three-byte character needs
+        // a look only with a lead of 0xE2 (U+2000..U+2FFF) or 0xEF (U+F000..U+FFFF), or as
+        // U+3000; any other, by its lead's class (see [`LEAD_CLASSES`]).
+        let len = match bytes[i..] {
+            [b @ 0xE0..=0xEF, b1, b2, ..] => {
+                if let Some(bitmap) = bitmap {
+                    // Bits 12-15 of the code point from the lead, 6-11 and 0-5 from the rest:
+                    // its word in the bitmap is bits 6-15, its bit there bits 0-5. A character
+                    // folded below is ASCII or a space afterwards, whose bit is clear.
+                    let word = (usize::from(b & 0x0F) << 6) | usize::from(b1 & 0x3F);
+                    counted += usize::from(bitmap[word] & (1 << (b2 & 0x3F)) != 0);
+                }
+                if b != 0xE2 && b != 0xEF && !(b == 0xE3 && b1 == 0x80 && b2 == 0x80) {
+                    i += 3;
+                    continue;
+                }
+                3
             }
-            if class & LEAD_SPECIAL == 0 && !(b == 0xE3 && b1 == 0x80 && b2 == 0x80) {
-                i += 3;
-                continue;
+            [b, ..] => {
+                let class = LEAD_CLASSES[usize::from(b)];
+                let len = usize::from(class & LEAD_LEN);
+                if class & LEAD_SPECIAL == 0 {
+                    i += len;
+                    continue;
+                }
+                len
             }
-        } else if class & LEAD_SPECIAL == 0 {
-            i += len;
-            continue;
-        }
+            [] => break,
+        };
         let c = text[i..].chars().next().expect("i is a char boundary");
         if (0x3001..0xFEFF).contains(&(c as u32)) {
             i += len;
@@ -406,10 +417,10 @@ fn fold_width_counting(text: &str, bitmap: &[u64]) -> (String, usize) {
     (out, counted)
 }
 
-/// Per byte, as the lead of a character in [`fold_width_counting`]: the character's length in
-/// bytes ([`LEAD_LEN`]), and [`LEAD_SPECIAL`] when it may not fold to itself: an ASCII control
-/// other than LF and tab (CR among them), or a lead of 0xC2 (U+0080..U+00BF), 0xE2
-/// (U+2000..U+2FFF) or 0xEF (U+F000..U+FFFF). (U+3000, lead 0xE3, is checked by its bytes.)
+/// Per byte, as the lead of a character of one, two or four bytes in [`fold_width_counting`]:
+/// the character's length in bytes ([`LEAD_LEN`]), and [`LEAD_SPECIAL`] when it may not fold
+/// to itself: an ASCII control other than LF and tab (CR among them), or a lead of 0xC2
+/// (U+0080..U+00BF).
 static LEAD_CLASSES: [u8; 256] = lead_classes();
 const LEAD_LEN: u8 = 0b0111;
 const LEAD_SPECIAL: u8 = 0b1000;
@@ -424,8 +435,7 @@ const fn lead_classes() -> [u8; 256] {
             0x80..=0xBF => 1, // a continuation byte: never a lead in a `str`
             0xC2 => 2 | LEAD_SPECIAL,
             0xC0..=0xDF => 2,
-            0xE2 | 0xEF => 3 | LEAD_SPECIAL,
-            0xE0..=0xEF => 3,
+            0xE0..=0xEF => 3, // decided from all three bytes
             _ => 4,
         };
         b += 1;
