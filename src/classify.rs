@@ -332,9 +332,9 @@ impl Catalogue {
         };
         // A real signal anywhere in the clause, even for an ineligible indicator, silences weak ones.
         let any_strong = best_strong.iter().any(Option::is_some);
-        let chosen = pick(&best_strong).map(|c| (c, "signal")).or_else(|| {
+        let chosen = pick(best_strong).map(|c| (c, "signal")).or_else(|| {
             (!any_strong)
-                .then(|| pick(&best_weak))
+                .then(|| pick(best_weak))
                 .flatten()
                 .map(|c| (c, "weak signal"))
         });

@@ -293,8 +293,7 @@ impl Iterator for Matches<'_, '_> {
                     } else {
                         !dict.ascii_in_keys && (w >> 24) & 0x80 == 0
                     };
-                    if no_pair && !(dict.has_singles && dict.singles.may_contain(w & 0xFF_FFFF))
-                    {
+                    if no_pair && !(dict.has_singles && dict.singles.may_contain(w & 0xFF_FFFF)) {
                         self.pos += 3;
                         continue;
                     }

@@ -440,8 +440,7 @@ impl Tables {
                 city,
             });
         }
-        let county_full: FxHashSet<&str> =
-            counties.iter().map(|c| c.name.as_str()).collect();
+        let county_full: FxHashSet<&str> = counties.iter().map(|c| c.name.as_str()).collect();
         for (id, c) in counties.iter().enumerate() {
             let r = Ref {
                 level: Level::County,
