@@ -757,11 +757,11 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .iter()
         .filter_map(|r| Regex::new(r).ok())
         .collect();
-    let structure = StructureRules {
+    let structure = StructureRules::new(
         headings,
-        sentence_ends: single_chars(&w.structure.sentence_ends, "structure.sentence_ends", p),
-        clause_ends: structure_clause_ends,
-    };
+        single_chars(&w.structure.sentence_ends, "structure.sentence_ends", p),
+        structure_clause_ends,
+    );
 
     // [metadata]
     let m = &w.metadata;

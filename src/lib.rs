@@ -14,7 +14,8 @@
 //! | write | [`write`] | [`record::ReportRecord`]s → Parquet tables |
 //! | output | [`output`], [`incremental`], `store` | stage, lock, commit; reuse of a previous run's rows; S3 (feature `s3`) |
 //!
-//! [`dict`] is the leftmost-longest word matcher behind the gazetteer.
+//! [`dict`] is the leftmost-longest word matcher behind the gazetteer; [`gate`] rules lines out
+//! by their first character before the heading and debris regexes run.
 //! [`config`] compiles `pipeline.toml` once per run; [`pipeline`] runs the stages for one
 //! document; [`run`] maps it over all documents in parallel and writes the dataset.
 //!
@@ -30,6 +31,7 @@ pub mod discover;
 pub mod docx;
 pub mod explain;
 pub mod extract;
+pub mod gate;
 pub mod html;
 pub mod incremental;
 pub mod metadata;

@@ -12,6 +12,8 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
+use crate::gate::FirstCharGate;
+
 /// A normalized document: the body that extraction reads, and the page chrome beside it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NormalizedText {
@@ -464,6 +466,8 @@ pub struct Normalizer {
 /// its [`LiteralGate`] lets through.
 struct DebrisLines {
     anchored: RegexSet,
+    /// The characters a line can start with and match `anchored`, when the patterns tell.
+    anchored_gate: Option<FirstCharGate>,
     anywhere: Option<Regex>,
     gate: Option<LiteralGate>,
 }
@@ -481,6 +485,7 @@ impl DebrisLines {
             .then(|| Regex::new(&alternation).ok())
             .flatten();
         DebrisLines {
+            anchored_gate: FirstCharGate::new(&anchored),
             anchored: RegexSet::new(anchored).unwrap_or_else(|_| RegexSet::empty()),
             gate: anywhere
                 .as_ref()
@@ -492,7 +497,11 @@ impl DebrisLines {
     /// Whether `line` is debris. `may_match_anywhere` is false when the gate found none of its
     /// literals in the line.
     fn is_match(&self, line: &str, may_match_anywhere: bool) -> bool {
-        self.anchored.is_match(line)
+        let may_match_anchored = self
+            .anchored_gate
+            .as_ref()
+            .is_none_or(|g| g.admits_line(line));
+        (may_match_anchored && self.anchored.is_match(line))
             || (may_match_anywhere && self.anywhere.as_ref().is_some_and(|re| re.is_match(line)))
     }
 }

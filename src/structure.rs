@@ -9,11 +9,15 @@
 
 use regex::Regex;
 
+use crate::gate::FirstCharGate;
+
 /// Compiled `[structure]` rules.
 pub struct StructureRules {
     pub headings: Vec<Regex>,
     pub sentence_ends: Vec<char>,
     pub clause_ends: Vec<char>,
+    /// The characters a heading line can start with, when the patterns tell.
+    heading_gate: Option<FirstCharGate>,
 }
 
 /// A half-open range of character offsets into the body.
@@ -37,6 +41,32 @@ pub struct Layout {
 const MAX_HEADING_CHARS: usize = 60;
 
 impl StructureRules {
+    pub fn new(
+        headings: Vec<Regex>,
+        sentence_ends: Vec<char>,
+        clause_ends: Vec<char>,
+    ) -> StructureRules {
+        let patterns: Vec<&str> = headings.iter().map(Regex::as_str).collect();
+        StructureRules {
+            heading_gate: FirstCharGate::new(&patterns),
+            headings,
+            sentence_ends,
+            clause_ends,
+        }
+    }
+
+    /// The level of the heading `line` opens, if it is one.
+    fn heading_level(&self, line: &str) -> Option<usize> {
+        if self
+            .heading_gate
+            .as_ref()
+            .is_some_and(|g| !g.admits_line(line))
+        {
+            return None;
+        }
+        self.headings.iter().position(|re| re.is_match(line))
+    }
+
     pub fn layout(&self, chars: &[char]) -> Layout {
         let text: String = chars.iter().collect();
         self.layout_text(&text, chars)
@@ -64,7 +94,7 @@ impl StructureRules {
                 continue;
             }
             layout.lines.push(span);
-            if let Some(level) = self.headings.iter().position(|re| re.is_match(line)) {
+            if let Some(level) = self.heading_level(line) {
                 let name = self.heading_name(line);
                 path.retain(|(l, _)| *l < level);
                 path.push((level, name));
@@ -165,8 +195,8 @@ mod tests {
     use super::*;
 
     fn rules() -> StructureRules {
-        StructureRules {
-            headings: [
+        StructureRules::new(
+            [
                 r"^[一二三四五六七八九十]+\s*[、.]",
                 r"^\(\s*[一二三四五六七八九十]+\s*\)",
                 r"^\d{1,2}\s*[、.](?:[^\d]|$)",
@@ -174,9 +204,9 @@ mod tests {
             .iter()
             .map(|p| Regex::new(p).unwrap())
             .collect(),
-            sentence_ends: vec!['。', ';', '!', '?'],
-            clause_ends: vec![',', ':', '。', ';'],
-        }
+            vec!['。', ';', '!', '?'],
+            vec![',', ':', '。', ';'],
+        )
     }
 
     #[test]
