@@ -205,15 +205,9 @@ impl Catalogue {
                 end: m.unit_end,
             };
             let clause = rules.clause(chars, sentence, span);
-            let words = match words {
-                Some(ref w) if w.sentence == sentence => words.as_ref().expect("matched above"),
-                _ => words.insert(SentenceWords {
-                    sentence,
-                    hits: self.hits(text, sentence),
-                    markers: (sentence.start..sentence.end)
-                        .filter(|&i| self.part_markers.iter().any(|w| chars[i..].starts_with(w)))
-                        .collect(),
-                }),
+            let words = match &mut words {
+                Some(w) if w.sentence == sentence => w,
+                slot => slot.insert(self.sentence_words(text, sentence)),
             };
             // `4个部门`: the classifier's own noun follows it, and the number counts that noun.
             let noun_follows = self.noun_after_units.contains(&m.unit)
@@ -351,6 +345,18 @@ impl Catalogue {
                 indicator: None,
                 rule: "no signal of a catalogue indicator in its clause".into(),
             },
+        }
+    }
+
+    /// The catalogue words and part markers of `sentence`.
+    fn sentence_words(&self, text: &TextIndex, sentence: Span) -> SentenceWords {
+        let chars = &text.chars;
+        SentenceWords {
+            sentence,
+            hits: self.hits(text, sentence),
+            markers: (sentence.start..sentence.end)
+                .filter(|&i| self.part_markers.iter().any(|w| chars[i..].starts_with(w)))
+                .collect(),
         }
     }
 

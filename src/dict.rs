@@ -384,15 +384,7 @@ mod tests {
         let pieces = [
             "城", "关", "镇", "街", "道", "新", "华", "a", "b", "c", "一", "村", "辅", "警", "x",
         ];
-        let mut seed = 7u64;
-        for _ in 0..2000 {
-            let mut text = String::new();
-            for _ in 0..20 {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        for text in crate::text::tests::texts_from_pieces(&pieces, 20, 2000, 7) {
             assert_eq!(found(&words, &text), aho_corasick(&words, &text), "{text}");
         }
     }

@@ -546,8 +546,6 @@ impl LineMarks {
     }
 }
 
-/// `hay.starts_with(word)`, comparing the first character before calling `memcmp`.
-#[inline]
 /// For each character, the indices of the `words` that start with it, in the order of
 /// `words`: the first of them that a text starts with is the first of all `words` it starts
 /// with, found without trying the words that start otherwise.
@@ -561,6 +559,8 @@ pub fn index_by_first_char<T>(words: &[(Vec<char>, T)]) -> FxHashMap<char, Vec<u
     index
 }
 
+/// `hay.starts_with(word)`, comparing the first character before calling `memcmp`.
+#[inline]
 fn starts(hay: &[char], word: &[char]) -> bool {
     match (hay.first(), word.first()) {
         (Some(h), Some(w)) if h != w => false,

@@ -13,9 +13,11 @@ use regex_automata::hybrid::dfa::DFA;
 use regex_automata::hybrid::LazyStateID;
 use regex_automata::{Anchored, Input};
 
-/// Bit per character of the Basic Multilingual Plane: may a match start with it.
+use crate::text::BmpSet;
+
+/// The characters of the Basic Multilingual Plane a match may start with.
 pub struct FirstCharGate {
-    bmp: Box<[u64; 0x10000 / 64]>,
+    bmp: BmpSet,
 }
 
 impl FirstCharGate {
@@ -33,7 +35,7 @@ impl FirstCharGate {
             .ok()?;
         // Walk the automaton over the UTF-8 bytes of the BMP as a tree, leaving a subtree as
         // soon as a prefix kills it: a few thousand steps, not three per character.
-        let mut bmp = Box::new([0u64; 0x10000 / 64]);
+        let mut bmp = BmpSet::default();
         let mut step = |state, byte| -> Option<Option<LazyStateID>> {
             let next = dfa.next_state(&mut cache, state, byte).ok()?;
             if next.is_quit() {
@@ -41,7 +43,6 @@ impl FirstCharGate {
             }
             Some((!next.is_dead()).then_some(next))
         };
-        let mut admit = |c: u32| bmp[c as usize / 64] |= 1 << (c % 64);
         for lead in 0u8..=0xEF {
             let continuations = match lead {
                 0x00..=0x7F => 0,
@@ -53,7 +54,7 @@ impl FirstCharGate {
                 continue;
             };
             if continuations == 0 {
-                admit(u32::from(lead));
+                bmp.insert(u32::from(lead));
                 continue;
             }
             // The second byte's range: no overlong forms after E0, no surrogates after ED.
@@ -67,12 +68,12 @@ impl FirstCharGate {
                     continue;
                 };
                 if continuations == 1 {
-                    admit((u32::from(lead & 0x1F) << 6) | u32::from(b2 & 0x3F));
+                    bmp.insert((u32::from(lead & 0x1F) << 6) | u32::from(b2 & 0x3F));
                     continue;
                 }
                 for b3 in 0x80..=0xBFu8 {
                     if step(s2, b3)?.is_some() {
-                        admit(
+                        bmp.insert(
                             (u32::from(lead & 0x0F) << 12)
                                 | (u32::from(b2 & 0x3F) << 6)
                                 | u32::from(b3 & 0x3F),
@@ -87,8 +88,7 @@ impl FirstCharGate {
     /// Whether a line starting with `first` may match. Characters beyond the BMP always may.
     #[inline]
     pub fn admits(&self, first: char) -> bool {
-        let i = first as usize;
-        i >= 0x10000 || self.bmp[i / 64] & (1 << (i % 64)) != 0
+        first as u32 >= 0x10000 || self.bmp.contains(first)
     }
 
     /// Whether `line` may match: an empty line is always tried.

@@ -151,7 +151,7 @@ impl MetadataRules {
             .unwrap_or(0);
         for (i, line) in lines.iter().enumerate().skip(body_start) {
             // Most lines and sentences hold no year: look for one before weighing them.
-            if !may_hold_year(line) {
+            if !may_hold_year(line) && !may_hold_chinese_year(line) {
                 continue;
             }
             for sentence in line.split_inclusive(['。', ';']) {
@@ -272,11 +272,16 @@ fn years_in(text: &str) -> Vec<(i16, usize)> {
         .collect()
 }
 
+/// Whether [`CHINESE_YEAR`] can match in `text`: it needs `年` and a zero or a nine. Single
+/// character searches (memchr underneath), not a per-character set test.
+fn may_hold_chinese_year(text: &str) -> bool {
+    text.contains('年') && ['〇', '○', '零', '九'].iter().any(|&c| text.contains(c))
+}
+
 /// Years written in Chinese numerals (`二〇二三年度`), rare enough to be looked for only where
 /// a zero or a nine is written as one.
 fn chinese_years_in(text: &str) -> Vec<(i16, usize)> {
-    // Single-character searches (memchr underneath), not a per-character set test.
-    if !text.contains('年') || !['〇', '○', '零', '九'].iter().any(|&c| text.contains(c)) {
+    if !may_hold_chinese_year(text) {
         return Vec::new();
     }
     CHINESE_YEAR
@@ -376,16 +381,8 @@ mod tests {
             "1", "2", "0", "9", "3", " ", "\u{3000}", "年", "度", "以", "来", "-", "至", "人",
             "起", "《", "1920", "2023", "12023", "٣",
         ];
-        let mut seed = 11u64;
         let mut matched = 0;
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            for _ in 0..8 {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        for text in crate::text::tests::texts_from_pieces(&pieces, 8, 20_000, 11) {
             if YEAR.is_match(&text) {
                 matched += 1;
                 assert!(may_hold_year(&text), "{text}");
@@ -456,5 +453,11 @@ mod tests {
         assert_eq!(m.year, Some(2023));
         let m = read("某镇二○二二年法治政府建设情况报告\n正文。", &[]);
         assert_eq!(m.year, Some(2022));
+        // In the body too, not only in the title.
+        let m = read(
+            "二〇二一年,我镇认真落实法治政府建设要求。\n全年开展普法活动。",
+            &[],
+        );
+        assert_eq!(m.year, Some(2021));
     }
 }

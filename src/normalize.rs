@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 
 use crate::gate::FirstCharGate;
+use crate::text::BmpSet;
 
 /// A normalized document: the body that extraction reads, and the page chrome beside it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,8 +35,8 @@ struct Simplifier {
     /// OpenCC's `Tw2sp` conversion from tables indexed by character (see [`Chain`]); `None`
     /// only if the embedded dictionaries are malformed (then text is left as it is).
     chain: Option<Chain>,
-    /// Bitmap over the Basic Multilingual Plane: characters the chain changes on their own.
-    changes: Vec<u64>,
+    /// Characters the chain changes on their own.
+    changes: BmpSet,
 }
 
 /// The OpenCC dictionaries of `Tw2sp`, in chain order: each inner list is one group (one pass
@@ -203,26 +204,25 @@ impl Simplifier {
         let Some(chain) = Chain::new(&TW2SP_DICTS) else {
             return Simplifier {
                 chain: None,
-                changes: Vec::new(),
+                changes: BmpSet::default(),
             };
         };
         // Convert every CJK ideograph on its own line and remember those that change, so a
         // document is converted only when it holds at least one of them.
         let probe = ideograph_lines();
         let converted = chain.convert(&probe);
-        let mut changes = vec![0u64; 0x10000 / 64];
+        let mut changes = BmpSet::default();
         if probe.lines().count() == converted.lines().count() {
             for (before, after) in probe.lines().zip(converted.lines()) {
                 if before != after {
                     if let Some(c) = before.chars().next() {
-                        let i = c as usize;
-                        changes[i / 64] |= 1 << (i % 64);
+                        changes.insert(c as u32);
                     }
                 }
             }
         } else {
             // Alignment lost: convert every document rather than miss one.
-            changes.iter_mut().for_each(|w| *w = u64::MAX);
+            changes = BmpSet::full();
         }
         Simplifier {
             chain: Some(chain),
@@ -230,37 +230,29 @@ impl Simplifier {
         }
     }
 
-    fn is_traditional(&self, c: char) -> bool {
-        let i = c as usize;
-        i < 0x10000
-            && self
-                .changes
-                .get(i / 64)
-                .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    /// Whether every character the chain changes on its own is a three-byte one (the usual
+    /// case: they are ideographs), so that a count may look at three-byte characters only.
+    fn changes_only_three_byte(&self) -> bool {
+        !self.changes.any_below(0x800)
     }
 
-    /// How many characters of `text` OpenCC changes on its own. When no such character lies
-    /// below U+0800 (the usual case: they are ideographs), only three-byte characters are
-    /// decoded, from their bytes.
+    /// How many characters of `text` OpenCC changes on its own. Usually only three-byte
+    /// characters are looked at, from their bytes.
     fn count_traditional(&self, text: &str) -> usize {
-        if self.changes.iter().take(0x800 / 64).any(|&w| w != 0) {
-            return text.chars().filter(|&c| self.is_traditional(c)).count();
+        if !self.changes_only_three_byte() {
+            return text.chars().filter(|&c| self.changes.contains(c)).count();
         }
         let bytes = text.as_bytes();
         let mut traditional = 0;
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
-            if b & 0xF0 != 0xE0 {
-                i += 1; // ASCII, a continuation byte, or a lead not of three bytes
-                continue;
+            match bytes[i..] {
+                [b @ 0xE0..=0xEF, b1, b2, ..] => {
+                    traditional += usize::from(self.changes.contains_utf8_3(b, b1, b2));
+                    i += 3;
+                }
+                _ => i += 1, // ASCII, a continuation byte, or a lead not of three bytes
             }
-            // A three-byte character: bits 12-15 from the lead, 6-11 and 0-5 from the rest. Its
-            // word in the bitmap is bits 6-15, its bit there bits 0-5.
-            let word = (usize::from(b & 0x0F) << 6) | usize::from(bytes[i + 1] & 0x3F);
-            let bits = self.changes.get(word).copied().unwrap_or(0);
-            traditional += usize::from(bits & (1 << (bytes[i + 2] & 0x3F)) != 0);
-            i += 3;
         }
         traditional
     }
@@ -287,16 +279,13 @@ impl Simplifier {
 
     /// [`fold_width`] of `text`, and its [`Simplifier::count_traditional`] counted on the way.
     fn fold_and_count(&self, text: &str) -> (String, usize) {
-        if self.changes.iter().take(0x800 / 64).any(|&w| w != 0) {
-            // Characters below U+0800 change: the three-byte count would miss them.
+        if !self.changes_only_three_byte() {
+            // The three-byte count while folding would miss some.
             let folded = fold_width(text);
             let traditional = self.count_traditional(&folded);
             return (folded, traditional);
         }
-        match <&[u64; BMP_WORDS]>::try_from(self.changes.as_slice()) {
-            Ok(bitmap) => fold_width_counting(text, Some(bitmap)),
-            Err(_) => (fold_width(text), 0), // no chain: nothing changes
-        }
+        fold_width_counting(text, Some(&self.changes))
     }
 
     /// [`Simplifier::simplify`] of a text known to hold `traditional` characters that change.
@@ -352,13 +341,10 @@ pub fn fold_width(text: &str) -> String {
     fold_width_counting(text, None).0
 }
 
-/// Words of a bitmap with a bit per code point of the Basic Multilingual Plane.
-const BMP_WORDS: usize = 0x10000 / 64;
-
-/// [`fold_width`], also counting the three-byte characters kept whose bit is set in `bitmap`
-/// (a bit per BMP code point). The count rides on the folding pass, which reads every lead byte
-/// anyway, instead of a second pass over the text.
-fn fold_width_counting(text: &str, bitmap: Option<&[u64; BMP_WORDS]>) -> (String, usize) {
+/// [`fold_width`], also counting the three-byte characters kept that are in `counted_chars`.
+/// The count rides on the folding pass, which reads every lead byte anyway, instead of a second
+/// pass over the text.
+fn fold_width_counting(text: &str, counted_chars: Option<&BmpSet>) -> (String, usize) {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut counted = 0;
@@ -370,12 +356,9 @@ fn fold_width_counting(text: &str, bitmap: Option<&[u64; BMP_WORDS]>) -> (String
         // U+3000; any other, by its lead's class (see [`LEAD_CLASSES`]).
         let len = match bytes[i..] {
             [b @ 0xE0..=0xEF, b1, b2, ..] => {
-                if let Some(bitmap) = bitmap {
-                    // Bits 12-15 of the code point from the lead, 6-11 and 0-5 from the rest:
-                    // its word in the bitmap is bits 6-15, its bit there bits 0-5. A character
-                    // folded below is ASCII or a space afterwards, whose bit is clear.
-                    let word = (usize::from(b & 0x0F) << 6) | usize::from(b1 & 0x3F);
-                    counted += usize::from(bitmap[word] & (1 << (b2 & 0x3F)) != 0);
+                if let Some(set) = counted_chars {
+                    // A character folded below is ASCII or a space afterwards: in no such set.
+                    counted += usize::from(set.contains_utf8_3(b, b1, b2));
                 }
                 if b != 0xE2 && b != 0xEF && !(b == 0xE3 && b1 == 0x80 && b2 == 0x80) {
                     i += 3;

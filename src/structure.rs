@@ -13,10 +13,11 @@ use crate::gate::FirstCharGate;
 
 /// Compiled `[structure]` rules.
 pub struct StructureRules {
-    pub headings: Vec<Regex>,
-    pub sentence_ends: Vec<char>,
-    pub clause_ends: Vec<char>,
-    /// The characters a heading line can start with, when the patterns tell.
+    headings: Vec<Regex>,
+    sentence_ends: Vec<char>,
+    clause_ends: Vec<char>,
+    /// The characters a heading line can start with, when the patterns tell (derived from
+    /// `headings` by [`StructureRules::new`]).
     heading_gate: Option<FirstCharGate>,
 }
 

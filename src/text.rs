@@ -61,6 +61,58 @@ impl TextIndex {
     }
 }
 
+/// A set of characters of the Basic Multilingual Plane, a bit each (8 KB): one load and one bit
+/// test per lookup, also straight from the bytes of a three-byte UTF-8 character.
+#[derive(Clone)]
+pub struct BmpSet {
+    words: Box<[u64; 0x10000 / 64]>,
+}
+
+impl Default for BmpSet {
+    fn default() -> BmpSet {
+        BmpSet {
+            words: Box::new([0; 0x10000 / 64]),
+        }
+    }
+}
+
+impl BmpSet {
+    /// Every character of the BMP.
+    pub fn full() -> BmpSet {
+        BmpSet {
+            words: Box::new([u64::MAX; 0x10000 / 64]),
+        }
+    }
+
+    /// Adds the code point `c` (below U+10000).
+    pub fn insert(&mut self, c: u32) {
+        self.words[c as usize / 64] |= 1 << (c % 64);
+    }
+
+    /// Whether `c` is in the set (never, beyond the BMP).
+    #[inline]
+    pub fn contains(&self, c: char) -> bool {
+        let i = c as usize;
+        i < 0x10000 && self.words[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Whether the three-byte UTF-8 character `lead b1 b2` is in the set. Bits 12-15 of its
+    /// code point come from the lead, 6-11 and 0-5 from the rest: its word is bits 6-15, its
+    /// bit there bits 0-5.
+    #[inline]
+    pub fn contains_utf8_3(&self, lead: u8, b1: u8, b2: u8) -> bool {
+        let word = (usize::from(lead & 0x0F) << 6) | usize::from(b1 & 0x3F);
+        self.words[word] & (1 << (b2 & 0x3F)) != 0
+    }
+
+    /// Whether some character below `c` is in the set.
+    pub fn any_below(&self, c: u32) -> bool {
+        let i = c as usize;
+        self.words[..i / 64].iter().any(|&w| w != 0)
+            || (!i.is_multiple_of(64) && self.words[i / 64] & ((1 << (i % 64)) - 1) != 0)
+    }
+}
+
 /// Whether `c` is a common Han character (CJK Unified Ideographs, U+4E00–U+9FFF).
 #[inline]
 pub fn is_han(c: char) -> bool {
@@ -81,7 +133,7 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -110,6 +162,46 @@ mod tests {
             (0..starts.len()).map(|c| t.byte_of(c)).collect::<Vec<_>>(),
             starts
         );
+    }
+
+    #[test]
+    fn bmp_sets_find_characters_by_code_point_and_by_bytes() {
+        let mut set = BmpSet::default();
+        for c in ['化', '鎮', 'a', '\u{FFFD}'] {
+            set.insert(c as u32);
+        }
+        let mut buf = [0u8; 4];
+        for c in ['化', '鎮', '解', '\u{FFFD}', '\u{3000}'] {
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(
+                set.contains_utf8_3(b[0], b[1], b[2]),
+                set.contains(c),
+                "{c}"
+            );
+        }
+        assert!(set.contains('a') && !set.contains('b') && !set.contains('𠀀'));
+        assert!(set.any_below(0x62) && !set.any_below(0x61) && !BmpSet::default().any_below(0x800));
+        assert!(BmpSet::full().contains('解'));
+    }
+
+    /// Random texts: `count` of them, each `len` pieces drawn from `pieces` (a fixed generator,
+    /// so a failure repeats).
+    pub(crate) fn texts_from_pieces<'a>(
+        pieces: &'a [&'a str],
+        len: usize,
+        count: usize,
+        mut seed: u64,
+    ) -> impl Iterator<Item = String> + 'a {
+        (0..count).map(move |_| {
+            let mut text = String::new();
+            for _ in 0..len {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            text
+        })
     }
 
     #[test]
