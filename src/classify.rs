@@ -13,6 +13,7 @@
 //! (penalty cases inside all enforcement cases).
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use compact_str::{format_compact, CompactString};
 use rustc_hash::FxHashSet;
 
 use crate::extract::Mention;
@@ -58,7 +59,7 @@ pub struct Catalogue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub indicator: Option<usize>,
-    pub rule: String,
+    pub rule: CompactString,
 }
 
 /// A word of the catalogue found in the body.
@@ -210,7 +211,7 @@ impl Catalogue {
                 slot => slot.insert(self.sentence_words(text, sentence)),
             };
             // `4个部门`: the classifier's own noun follows it, and the number counts that noun.
-            let noun_follows = self.noun_after_units.contains(&m.unit)
+            let noun_follows = self.noun_after_units.iter().any(|u| *u == m.unit)
                 && chars.get(m.unit_end).is_some_and(|&c| is_han(c));
             let mut verdict = self.score(m, clause, &words.hits, noun_follows, &mut scores);
             // Same sentence, earlier mention: the one a 共计 clause sums up, or a total.
@@ -223,13 +224,12 @@ impl Catalogue {
                     let opens_with_total = self.totals.iter().any(|t| {
                         chars[clause.start..].starts_with(t) && clause.start + t.len() <= m.start
                     });
-                    if let Some(ind) = prev
-                        .indicator
-                        .filter(|&i| opens_with_total && self.indicators[i].units.contains(&m.unit))
-                    {
+                    if let Some(ind) = prev.indicator.filter(|&i| {
+                        opens_with_total && self.indicators[i].units.contains(m.unit.as_str())
+                    }) {
                         verdict = Verdict {
                             indicator: Some(ind),
-                            rule: format!(
+                            rule: format_compact!(
                                 "sums up the number before it ({})",
                                 self.indicators[ind].id
                             ),
@@ -243,7 +243,7 @@ impl Catalogue {
                     if verdicts[total].indicator == Some(ind) {
                         verdict = Verdict {
                             indicator: None,
-                            rule: format!(
+                            rule: format_compact!(
                                 "part of the total {} before 其中",
                                 text.slice(mentions[total].start, mentions[total].end)
                             ),
@@ -313,7 +313,7 @@ impl Catalogue {
         }
         let eligible = |i: usize| {
             let ind = &self.indicators[i];
-            ind.units.contains(&m.unit)
+            ind.units.contains(m.unit.as_str())
                 && !excluded[i]
                 && (ind.context.is_empty() || has_context[i])
         };
@@ -335,7 +335,7 @@ impl Catalogue {
         match chosen {
             Some(((_, i, pattern), kind)) => Verdict {
                 indicator: Some(i),
-                rule: format!("{kind} {}", self.words[pattern]),
+                rule: format_compact!("{kind} {}", self.words[pattern]),
             },
             None if noun_follows => Verdict {
                 indicator: None,

@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use compact_str::CompactString;
 use encoding_rs::Encoding;
 use globset::{Glob, GlobMatcher};
 use regex::Regex;
@@ -624,11 +625,11 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .iter()
         .map(|(k, v)| (canonical_word(k), canonical_word(v.get_ref())))
         .collect();
-    let mut units: Vec<(Vec<char>, String)> = words(&n.measure_words)
+    let mut units: Vec<(Vec<char>, CompactString)> = words(&n.measure_words)
         .into_iter()
         .chain(aliases.keys().cloned())
         .map(|w| {
-            let canonical = aliases.get(&w).cloned().unwrap_or_else(|| w.clone());
+            let canonical = aliases.get(&w).unwrap_or(&w).as_str().into();
             (w.chars().collect(), canonical)
         })
         .collect();

@@ -172,13 +172,13 @@ fn mention_table(out: &mut dyn Write, mentions: &[MentionRecord], style: &Style)
         .map(|m| {
             [
                 m.mention_id.to_string(),
-                m.raw.clone(),
+                m.raw.to_string(),
                 format_value(m.value),
-                m.unit.clone(),
+                m.unit.to_string(),
                 m.qualifier.to_string(),
-                m.indicator.clone().unwrap_or_else(|| "—".to_owned()),
-                m.rule.clone(),
-                m.section.clone(),
+                m.indicator.as_deref().unwrap_or("—").to_owned(),
+                m.rule.to_string(),
+                m.section.to_string(),
             ]
         })
         .collect();
@@ -308,8 +308,8 @@ pub fn to_json(e: &Explanation) -> Value {
             "qualifier": m.qualifier.as_str(),
             "indicator": m.indicator,
             "category": m.category,
-            "section": m.section,
-            "sentence": m.sentence,
+            "section": &*m.section,
+            "sentence": &*m.sentence,
             "char_start": m.char_start,
             "char_end": m.char_end,
             "rule": m.rule,
@@ -334,14 +334,14 @@ mod tests {
     fn mention(id: i32, start: i32, end: i32, indicator: Option<&str>) -> MentionRecord {
         MentionRecord {
             mention_id: id,
-            raw: String::new(),
+            raw: "".into(),
             value: 1.0,
             unit: "次".into(),
             qualifier: Qualifier::Exact,
-            indicator: indicator.map(str::to_owned),
+            indicator: indicator.map(Into::into),
             category: None,
-            section: String::new(),
-            sentence: String::new(),
+            section: "".into(),
+            sentence: "".into(),
             char_start: start,
             char_end: end,
             rule: "r".into(),

@@ -19,6 +19,7 @@
 use std::collections::HashSet;
 
 use aho_corasick::AhoCorasick;
+use compact_str::CompactString;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
@@ -32,7 +33,7 @@ use crate::text::{is_han, TextIndex};
 /// `[exclude]` in `pipeline.toml`).
 pub struct Lexicon {
     /// Measure words, longest first, with their canonical unit.
-    pub units: Vec<(Vec<char>, String)>,
+    pub units: Vec<(Vec<char>, CompactString)>,
     /// Per first character, the indices into `units` of the words it starts, in order
     /// (see [`index_by_first_char`]).
     pub units_by_first: FxHashMap<char, Vec<usize>>,
@@ -72,7 +73,7 @@ pub struct Mention {
     pub number_start: usize,
     pub unit_end: usize,
     pub value: f64,
-    pub unit: String,
+    pub unit: CompactString,
     pub qualifier: Qualifier,
 }
 
@@ -293,9 +294,9 @@ impl Lexicon {
         let mut qualifiers: Vec<Qualifier> = Vec::new();
         // A hedge between the number and the measure word (百余人, 千多份).
         let mut hedged_inside = false;
-        let unit: String;
+        let unit: CompactString;
         if number.percent {
-            unit = "%".to_owned();
+            unit = CompactString::const_new("%");
         } else {
             j = skip_spaces(chars, j);
             let mut inside = self.inside_hedge(chars, &mut j);
@@ -326,7 +327,7 @@ impl Lexicon {
             if chars.get(j) == Some(&'之') {
                 return None; // a fraction: 三分之一
             }
-            if number.chinese && number.lone_one && !self.lone_one_units.contains(&u) {
+            if number.chinese && number.lone_one && !self.lone_one_units.contains(u.as_str()) {
                 return None;
             }
             if number.chinese && self.is_rhetorical(chars, j) {
@@ -376,7 +377,7 @@ impl Lexicon {
     }
 
     /// The longest measure word at `j`: (characters consumed, canonical unit).
-    fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &String)> {
+    fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &CompactString)> {
         let rest = chars.get(j..)?;
         self.units_by_first
             .get(rest.first()?)?

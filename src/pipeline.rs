@@ -8,7 +8,10 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use compact_str::CompactString;
 
 use crate::classify::Verdict;
 use crate::config::Config;
@@ -98,16 +101,16 @@ pub struct Analysis {
     pub verdicts: Vec<Label>,
     pub meta: ReportMeta,
     pub refused: Vec<String>,
-    pub sections: Vec<String>,
+    pub sections: Vec<Arc<str>>,
     pub sentences: Vec<(usize, usize)>,
 }
 
 /// A mention's indicator and category (null where none applies) and the rule that decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
-    pub indicator: Option<String>,
-    pub category: Option<String>,
-    pub rule: String,
+    pub indicator: Option<CompactString>,
+    pub category: Option<CompactString>,
+    pub rule: CompactString,
 }
 
 /// A short content hash: the same bytes get the same id on every run and machine.
@@ -323,8 +326,8 @@ impl Engine {
             .map(|v: Verdict| {
                 let ind = v.indicator.map(|i| &c.catalogue.indicators[i]);
                 Label {
-                    indicator: ind.map(|i| i.id.clone()),
-                    category: ind.map(|i| i.category.clone()),
+                    indicator: ind.map(|i| i.id.as_str().into()),
+                    category: ind.map(|i| i.category.as_str().into()),
                     rule: v.rule,
                 }
             })
@@ -345,10 +348,17 @@ impl Engine {
             year: meta_text.year,
             published: meta_text.published,
         };
+        let no_section: Arc<str> = Arc::from("");
         let sections = extraction
             .mentions
             .iter()
-            .map(|m| layout.section_at(m.number_start).to_owned())
+            .map(|m| {
+                Arc::clone(
+                    layout
+                        .shared_section_at(m.number_start)
+                        .unwrap_or(&no_section),
+                )
+            })
             .collect();
         let sentences = extraction
             .mentions
@@ -379,6 +389,16 @@ impl Engine {
 /// Turns an analysis into the report's rows.
 fn rows(id: String, rel_path: &str, a: Analysis) -> ReportRecord {
     let text = &a.text;
+    // Mentions of one sentence follow each other, and share its text.
+    let mut sentence: Option<((usize, usize), Arc<str>)> = None;
+    let mut sentence_of = |span: (usize, usize)| match &sentence {
+        Some((s, shared)) if *s == span => Arc::clone(shared),
+        _ => {
+            let shared: Arc<str> = text.str_slice(span.0, span.1).into();
+            sentence = Some((span, Arc::clone(&shared)));
+            shared
+        }
+    };
     let mentions: Vec<MentionRecord> = a
         .mentions
         .into_iter()
@@ -389,14 +409,14 @@ fn rows(id: String, rel_path: &str, a: Analysis) -> ReportRecord {
         .map(
             |(k, (((m, v), section), &(s_start, s_end)))| MentionRecord {
                 mention_id: k as i32,
-                raw: text.slice(m.start, m.end),
+                raw: text.str_slice(m.start, m.end).into(),
                 value: m.value,
                 unit: m.unit,
                 qualifier: m.qualifier,
                 indicator: v.indicator,
                 category: v.category,
                 section,
-                sentence: text.slice(s_start, s_end),
+                sentence: sentence_of((s_start, s_end)),
                 char_start: m.start as i32,
                 char_end: m.end as i32,
                 rule: v.rule,
@@ -433,7 +453,7 @@ pub fn indicator_rows(mentions: &[MentionRecord]) -> Vec<IndicatorRecord> {
         let (Some(ind), Some(cat)) = (&m.indicator, &m.category) else {
             continue;
         };
-        match out.iter_mut().find(|r| &r.indicator == ind) {
+        match out.iter_mut().find(|r| r.indicator == *ind) {
             Some(r) => {
                 r.n_mentions += 1;
                 r.conflict |= r.value != m.value;

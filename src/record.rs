@@ -3,6 +3,9 @@
 //! writer sees; counts such as `n_mentions` are derived from the vectors when rows are written.
 
 use std::fmt;
+use std::sync::Arc;
+
+use compact_str::CompactString;
 
 /// Why a file did or did not yield statistics. Written to `reports.status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -198,35 +201,40 @@ impl ReportRecord {
 }
 
 /// One quantity stated in a report (EXTRACTION.md §1-3).
+///
+/// A report has dozens of mentions, and each used to cost seven heap strings, allocated in a
+/// worker and freed by the writer. The short ones (a unit, an indicator id, the raw text, a rule)
+/// are [`CompactString`]s, kept inline up to 24 bytes; the section and the sentence are shared by
+/// the mentions that stand in the same one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MentionRecord {
     /// Order within the report, from 0.
     pub mention_id: i32,
     /// The surface text, hedges included: `不少于40课时`.
-    pub raw: String,
+    pub raw: CompactString,
     /// The value in the canonical unit (万/亿 folded in).
     pub value: f64,
-    pub unit: String,
+    pub unit: CompactString,
     pub qualifier: Qualifier,
-    pub indicator: Option<String>,
-    pub category: Option<String>,
+    pub indicator: Option<CompactString>,
+    pub category: Option<CompactString>,
     /// Heading path the mention stands under, ` > `-joined; empty before the first heading.
-    pub section: String,
-    pub sentence: String,
+    pub section: Arc<str>,
+    pub sentence: Arc<str>,
     /// Offsets of `raw` in the normalized text, in characters.
     pub char_start: i32,
     pub char_end: i32,
     /// Which rule produced the indicator (or why none), for `fazhi explain`.
-    pub rule: String,
+    pub rule: CompactString,
 }
 
 /// The first mention of an indicator in a report, with how many mentions carried it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndicatorRecord {
-    pub indicator: String,
-    pub category: String,
+    pub indicator: CompactString,
+    pub category: CompactString,
     pub value: f64,
-    pub unit: String,
+    pub unit: CompactString,
     pub qualifier: Qualifier,
     pub n_mentions: i32,
     /// True when the mentions of this indicator disagree on the value.

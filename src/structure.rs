@@ -7,6 +7,8 @@
 //! sentence end. Sentences end at `[structure] sentence_ends` and at line ends; clauses also end
 //! at `[structure] clause_ends`.
 
+use std::sync::Arc;
+
 use regex::Regex;
 
 use crate::gate::FirstCharGate;
@@ -33,8 +35,9 @@ pub struct Span {
 pub struct Layout {
     /// Sentences in order, covering every non-newline character.
     pub sentences: Vec<Span>,
-    /// `(first character, heading path)` for each section, in order.
-    sections: Vec<(usize, String)>,
+    /// `(first character, heading path)` for each section, in order. Shared: every mention of
+    /// a section carries its path.
+    sections: Vec<(usize, Arc<str>)>,
     /// Lines in order (without their `\n`).
     pub lines: Vec<Span>,
 }
@@ -104,7 +107,7 @@ impl StructureRules {
                     .map(|(_, n)| n.as_str())
                     .collect::<Vec<_>>()
                     .join(" > ");
-                layout.sections.push((span.start, joined));
+                layout.sections.push((span.start, joined.into()));
             }
             split_sentences(&ends, chars, span, &mut layout.sentences);
         }
@@ -176,12 +179,13 @@ fn split_sentences(ends: &CharSet, chars: &[char], line: Span, out: &mut Vec<Spa
 impl Layout {
     /// The heading path in force at character `pos` (empty before the first heading).
     pub fn section_at(&self, pos: usize) -> &str {
+        self.shared_section_at(pos).map_or("", |s| s)
+    }
+
+    /// [`Layout::section_at`], as the shared string (`None` before the first heading).
+    pub fn shared_section_at(&self, pos: usize) -> Option<&Arc<str>> {
         let i = self.sections.partition_point(|(start, _)| *start <= pos);
-        if i == 0 {
-            ""
-        } else {
-            &self.sections[i - 1].1
-        }
+        i.checked_sub(1).map(|i| &self.sections[i].1)
     }
 
     /// The sentence containing character `pos`.

@@ -51,9 +51,14 @@ impl TextIndex {
 
     /// Characters `start..end` as a string.
     pub fn slice(&self, start: usize, end: usize) -> String {
+        self.str_slice(start, end).to_owned()
+    }
+
+    /// Characters `start..end` (clamped to the text).
+    pub fn str_slice(&self, start: usize, end: usize) -> &str {
         let end = end.min(self.chars.len());
         let start = start.min(end);
-        self.text[self.byte_of(start)..self.byte_of(end)].to_owned()
+        &self.text[self.byte_of(start)..self.byte_of(end)]
     }
 
     pub fn into_string(self) -> String {

@@ -1615,7 +1615,7 @@ impl WideColumns {
             column.append_option(
                 r.indicators
                     .iter()
-                    .find(|i| &i.indicator == id)
+                    .find(|i| i.indicator == *id)
                     .map(|i| i.value),
             );
         }
@@ -1698,14 +1698,14 @@ mod tests {
     ) -> MentionRecord {
         MentionRecord {
             mention_id: id,
-            raw: raw.to_string(),
+            raw: raw.into(),
             value,
-            unit: unit.to_string(),
+            unit: unit.into(),
             qualifier,
-            indicator: indicator.map(str::to_string),
-            category: category.map(str::to_string),
-            section: "一、主要举措和成效 > （三）化解矛盾纠纷".to_string(),
-            sentence: format!("全年{raw}。"),
+            indicator: indicator.map(Into::into),
+            category: category.map(Into::into),
+            section: "一、主要举措和成效 > （三）化解矛盾纠纷".into(),
+            sentence: format!("全年{raw}。").into(),
             char_start: span.0,
             char_end: span.1,
             rule: if indicator.is_some() {
@@ -1713,7 +1713,7 @@ mod tests {
             } else {
                 "no_keyword"
             }
-            .to_string(),
+            .into(),
         }
     }
 
@@ -1771,10 +1771,10 @@ mod tests {
                 ),
             ],
             indicators: vec![IndicatorRecord {
-                indicator: "disputes_resolved".to_string(),
-                category: "disputes".to_string(),
+                indicator: "disputes_resolved".into(),
+                category: "disputes".into(),
                 value: 131.0,
-                unit: "件".to_string(),
+                unit: "件".into(),
                 qualifier: Qualifier::Exact,
                 n_mentions: 2,
                 conflict: true,
@@ -1811,10 +1811,10 @@ mod tests {
                 (5, 11),
             )],
             indicators: vec![IndicatorRecord {
-                indicator: "fines".to_string(),
-                category: "enforcement".to_string(),
+                indicator: "fines".into(),
+                category: "enforcement".into(),
                 value: 25_000.0,
-                unit: "元".to_string(),
+                unit: "元".into(),
                 qualifier: Qualifier::Approx,
                 n_mentions: 1,
                 conflict: false,

@@ -39,11 +39,11 @@ fn extract(text: &str) -> Vec<(String, f64, String, String, Option<String>)> {
         .into_iter()
         .map(|m| {
             (
-                m.raw,
+                m.raw.into(),
                 m.value,
-                m.unit,
+                m.unit.into(),
                 m.qualifier.as_str().to_owned(),
-                m.indicator,
+                m.indicator.map(Into::into),
             )
         })
         .collect()
@@ -1048,11 +1048,7 @@ fn simplified_report_keeps_the_characters_traditional_tables_change() {
     let record = ENGINE.analyze_text(text, "case.txt");
     assert_eq!(record.meta.county.as_deref(), Some("乾安县"));
     assert_eq!(record.meta.province.as_deref(), Some("吉林省"));
-    let sentences: Vec<&str> = record
-        .mentions
-        .iter()
-        .map(|m| m.sentence.as_str())
-        .collect();
+    let sentences: Vec<&str> = record.mentions.iter().map(|m| &*m.sentence).collect();
     assert!(
         sentences
             .iter()
