@@ -115,6 +115,10 @@ pub struct Dictionary {
 /// A word in [`Dictionary::arena`] and its id.
 #[derive(Clone, Copy)]
 struct Entry {
+    /// The word's first 8 bytes (all of it, if shorter) as a little-endian integer: most
+    /// candidates are told apart from it by one comparison with the text's window, without a
+    /// call to compare the bytes.
+    head: u64,
     start: u32,
     len: u32,
     id: u32,
@@ -188,6 +192,7 @@ impl Dictionary {
             let bucket = buckets.entry(key).or_insert((i as u32, i as u32));
             bucket.1 = i as u32 + 1;
             entries.push(Entry {
+                head: low_bytes(window(word.as_bytes(), 0), word.len()),
                 start: arena.len() as u32,
                 len: word.len() as u32,
                 id,
@@ -236,13 +241,18 @@ impl Dictionary {
             let key = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
             if self.pairs.may_contain(key) {
                 if let Some(&(from, to)) = self.buckets.get(&key) {
-                    let rest = &bytes[start..];
+                    let available = bytes.len() - start;
                     for e in &self.entries[from as usize..to as usize] {
-                        let word = &self.arena.as_bytes()[e.start as usize..][..e.len as usize];
-                        if rest.starts_with(word) {
+                        let len = e.len as usize;
+                        // `w` holds the text's bytes up to `len` (at most 8) when the word fits.
+                        if len > available || low_bytes(w, len) != e.head {
+                            continue;
+                        }
+                        let tail = &self.arena.as_bytes()[e.start as usize..][..len];
+                        if len <= 8 || bytes[start + 8..start + len] == tail[8..] {
                             return Some(Match {
                                 start,
-                                end: start + word.len(),
+                                end: start + len,
                                 word: e.id,
                             });
                         }
