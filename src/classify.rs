@@ -12,10 +12,10 @@
 //! none (letters and visits inside all petitions), while parts with an entry of their own keep it
 //! (penalty cases inside all enforcement cases).
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use compact_str::{format_compact, CompactString};
 use rustc_hash::FxHashSet;
 
+use crate::dict::Dictionary;
 use crate::extract::Mention;
 use crate::structure::{Layout, Span, StructureRules};
 use crate::text::{is_han, TextIndex};
@@ -41,13 +41,14 @@ enum Role {
     Context,
 }
 
-/// The indicator catalogue with one automaton over all its words.
+/// The indicator catalogue with one dictionary of all its words.
 pub struct Catalogue {
     pub indicators: Vec<Indicator>,
-    automaton: Option<AhoCorasick>,
-    /// The automaton's patterns.
+    /// All the words, found overlapping (see [`Catalogue::hits`]).
+    dictionary: Option<Dictionary>,
+    /// The dictionary's words, by id.
     words: Vec<String>,
-    /// For each automaton pattern: which indicators use it, and how.
+    /// For each word: which indicators use it, and how.
     uses: Vec<Vec<(usize, Role)>>,
     totals: Vec<Vec<char>>,
     part_markers: Vec<Vec<char>>,
@@ -130,7 +131,7 @@ const RIGHT_WINDOW: usize = 10;
 const RIGHT_PENALTY: i64 = 3;
 
 impl Catalogue {
-    /// Builds the automaton; `totals` open a summing clause (共计), `part_markers` start the
+    /// Builds the dictionary; `totals` open a summing clause (共计), `part_markers` start the
     /// parts of a total (其中).
     pub fn new(
         indicators: Vec<Indicator>,
@@ -161,18 +162,13 @@ impl Catalogue {
                 }
             }
         }
-        let automaton = (!words.is_empty())
-            // A DFA: a few hundred words, a small table, and the fastest overlapping scan.
-            .then(|| {
-                AhoCorasick::builder()
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&words)
-                    .ok()
-            })
+        // Words over `MAX_WORD_CHARS` are refused when the config is read.
+        let dictionary = (!words.is_empty())
+            .then(|| Dictionary::new(&words).ok())
             .flatten();
         Catalogue {
             indicators,
-            automaton,
+            dictionary,
             words,
             uses,
             totals: totals.iter().map(|w| w.chars().collect()).collect(),
@@ -362,23 +358,25 @@ impl Catalogue {
 
     /// Every catalogue word that starts in `sentence`, overlapping, in character offsets,
     /// sorted by start. An overlapping search reports every occurrence, and one that starts in
-    /// the sentence ends within `max_pattern_len` characters of its end, so searching the
-    /// sentence and that much after it finds what a search of the whole body finds there.
+    /// the sentence ends within `max_len` bytes of its end, so searching the sentence and that
+    /// much after it finds what a search of the whole body finds there.
     fn hits(&self, text: &TextIndex, sentence: Span) -> Vec<Hit> {
-        let Some(ac) = &self.automaton else {
+        let Some(dictionary) = &self.dictionary else {
             return Vec::new();
         };
         let from = text.byte_of(sentence.start);
-        let to = text.byte_of(sentence.end + ac.max_pattern_len());
-        let mut hits: Vec<Hit> = ac
-            .find_overlapping_iter(&text.as_str()[from..to])
-            .map(|m| Hit {
-                start: text.char_at(from + m.start()),
-                end: text.char_at(from + m.end()),
-                pattern: m.pattern().as_usize(),
-            })
-            .filter(|h| h.start < sentence.end)
-            .collect();
+        let to = text.byte_of(sentence.end + dictionary.max_len());
+        let mut hits: Vec<Hit> = Vec::new();
+        dictionary.for_each_overlapping(&text.as_str()[from..to], |m| {
+            let start = text.char_at(from + m.start);
+            if start < sentence.end {
+                hits.push(Hit {
+                    start,
+                    end: text.char_at(from + m.end),
+                    pattern: m.word as usize,
+                });
+            }
+        });
         // Words are distinct, so (start, end) names one hit and the order is total.
         hits.sort_by_key(|h| (h.start, h.end));
         hits

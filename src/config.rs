@@ -11,7 +11,6 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use compact_str::CompactString;
 use encoding_rs::Encoding;
 use globset::{Glob, GlobMatcher};
@@ -448,6 +447,24 @@ fn check_words(list: &[S], key: &str, p: &mut Problems) {
     }
 }
 
+/// Words matched by a [`crate::dict::Dictionary`], which holds words of at most
+/// [`crate::dict::MAX_WORD_CHARS`] characters.
+fn check_dictionary_words(list: &[S], key: &str, p: &mut Problems) {
+    for w in list {
+        let n = canonical_word(w.get_ref()).chars().count();
+        if n > crate::dict::MAX_WORD_CHARS {
+            p.add(
+                w.span(),
+                key,
+                format!(
+                    "a word of {n} characters; at most {} are matched",
+                    crate::dict::MAX_WORD_CHARS
+                ),
+            );
+        }
+    }
+}
+
 fn regexes(list: &[S], key: &str, p: &mut Problems) -> Vec<String> {
     let mut ok = Vec::new();
     for r in list {
@@ -478,18 +495,13 @@ fn qualifier(s: &S, key: &str, p: &mut Problems) -> Option<Qualifier> {
     q
 }
 
-fn automaton(words: &[String], kind: MatchKind) -> Option<AhoCorasick> {
+/// The words as a [`crate::dict::Dictionary`] (over-long words are refused by
+/// [`check_dictionary_words`] beforehand).
+fn dictionary(words: &[String]) -> Option<crate::dict::Dictionary> {
     let words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
-    if words.is_empty() {
-        return None;
-    }
-    // A DFA: these vocabularies are a few hundred words, so it stays small, and it scans every
-    // report's whole text (same matches as the default NFA, fewer instructions per byte).
-    AhoCorasickBuilder::new()
-        .match_kind(kind)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(words)
-        .ok()
+    (!words.is_empty())
+        .then(|| crate::dict::Dictionary::new(&words).ok())
+        .flatten()
 }
 
 fn marks(list: &[Spanned<Vec<String>>], key: &str, p: &mut Problems) -> Vec<(char, char)> {
@@ -712,6 +724,10 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
 
     // [exclude]
     let x = &w.exclude;
+    check_words(&x.fixed_terms, "exclude.fixed_terms", p);
+    check_dictionary_words(&x.fixed_terms, "exclude.fixed_terms", p);
+    check_words(&x.numeral_words, "exclude.numeral_words", p);
+    check_dictionary_words(&x.numeral_words, "exclude.numeral_words", p);
     let patterns = regexes(&x.patterns, "exclude.patterns", p);
     let structure_clause_ends = single_chars(&w.structure.clause_ends, "structure.clause_ends", p);
     let lexicon = Lexicon {
@@ -728,8 +744,8 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         reach_over_de: chars_longest_first(&reach_over_de),
         reach_over_verb: chars_longest_first(&reach_over_verb),
         not_hedges: chars_longest_first(&words(&h.not_hedges)),
-        fixed_terms: automaton(&words(&x.fixed_terms), MatchKind::LeftmostLongest),
-        numeral_words: automaton(&words(&x.numeral_words), MatchKind::Standard),
+        fixed_terms: dictionary(&words(&x.fixed_terms)),
+        numeral_words: dictionary(&words(&x.numeral_words)),
         rhetorical_heads: chars_longest_first(&words(&x.rhetorical_heads)),
         patterns: (!patterns.is_empty())
             .then(|| Regex::new(&format!("(?:{})", patterns.join(")|(?:"))).ok())
@@ -944,6 +960,7 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
             (&ind.context, "context"),
         ] {
             check_words(list, &key(field), p);
+            check_dictionary_words(list, &key(field), p);
         }
         out.push(Indicator {
             id: id.clone(),
@@ -1005,6 +1022,28 @@ mod tests {
         let want_line = bad.lines().position(|l| l.contains("首页(")).unwrap() + 1;
         assert_eq!(regex_problem.line, want_line);
         assert!(err.to_string().contains(&format!("bad.toml:{want_line}:")));
+    }
+
+    #[test]
+    fn fixed_terms_are_checked_for_what_the_dictionary_holds() {
+        let long = "长".repeat(crate::dict::MAX_WORD_CHARS + 1);
+        let bad = BUILTIN.replacen(
+            "fixed_terms = [",
+            &format!("fixed_terms = [\"\", \"{long}\", "),
+            1,
+        );
+        let err = Config::parse(&bad, "terms.toml")
+            .err()
+            .expect("an empty and an over-long fixed term are refused");
+        let found: Vec<&str> = err
+            .problems
+            .iter()
+            .filter(|p| p.key == "exclude.fixed_terms")
+            .map(|p| p.message.as_str())
+            .collect();
+        assert_eq!(found.len(), 2, "{err}");
+        assert!(found.iter().any(|m| m.contains("empty")), "{err}");
+        assert!(found.iter().any(|m| m.contains("65 characters")), "{err}");
     }
 
     #[test]

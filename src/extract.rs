@@ -18,11 +18,11 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::AhoCorasick;
 use compact_str::CompactString;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
+use crate::dict::Dictionary;
 use crate::numerals::{
     digit_value, is_chinese_numeral_char, parse_arabic_chars, parse_chinese_chars, power_value,
 };
@@ -52,8 +52,9 @@ pub struct Lexicon {
     /// Hedges that govern a count across a short verb: `至少召开2次`.
     pub reach_over_verb: Vec<Vec<char>>,
     pub not_hedges: Vec<Vec<char>>,
-    pub fixed_terms: Option<AhoCorasick>,
-    pub numeral_words: Option<AhoCorasick>,
+    /// Fixed terms, matched leftmost-longest like an Aho-Corasick automaton would.
+    pub fixed_terms: Option<Dictionary>,
+    pub numeral_words: Option<Dictionary>,
     pub rhetorical_heads: Vec<Vec<char>>,
     pub patterns: Option<Regex>,
     /// Paired marks whose inside holds no mention: `(open, close, at most this many characters
@@ -484,9 +485,9 @@ impl Lexicon {
         let at = |byte: usize| text.char_at(byte_start + byte);
         let mut blocked = vec![false; end - start];
         let mut mark = |s: usize, e: usize| blocked[s - start..e - start].fill(true);
-        if let Some(ac) = &self.fixed_terms {
-            for m in ac.find_iter(line) {
-                let (s, e) = (at(m.start()), at(m.end()));
+        if let Some(dict) = &self.fixed_terms {
+            for m in dict.find_iter(line) {
+                let (s, e) = (at(m.start), at(m.end));
                 // A digit term (1310) is a term only as a whole number, not inside 13100.
                 let glued_before =
                     s > 0 && chars[s].is_ascii_digit() && chars[s - 1].is_ascii_digit();
@@ -518,15 +519,18 @@ impl Lexicon {
     /// overlapping search reports every occurrence, so searching that window finds exactly the
     /// occurrences a search of the whole text would find around `i`.
     fn in_numeral_word(&self, text: &TextIndex, i: usize) -> bool {
-        let Some(ac) = &self.numeral_words else {
+        let Some(dict) = &self.numeral_words else {
             return false;
         };
-        let reach = ac.max_pattern_len(); // bytes, so at least as many characters
+        let reach = dict.max_len(); // bytes, so at least as many characters
         let lo = text.byte_of(i.saturating_sub(reach));
         let at = text.byte_of(i);
         let hi = text.byte_of(i + reach);
-        ac.find_overlapping_iter(&text.as_str()[lo..hi])
-            .any(|m| lo + m.start() <= at && at < lo + m.end())
+        let mut covered = false;
+        dict.for_each_overlapping(&text.as_str()[lo..hi], |m| {
+            covered |= lo + m.start <= at && at < lo + m.end;
+        });
+        covered
     }
 }
 
