@@ -556,6 +556,13 @@ fn measure_words_are_kept_as_written() {
         ("审核把关重大事项9项。", &[(9.0, "项", E)]),
         ("受理法律援助申请14件。", &[(14.0, "件", E)]),
         ("培训网格员76名。", &[(76.0, "名", E)]),
+        // Compound counts with 次 keep it: vehicles, flights, boats and sessions dispatched.
+        ("出动执法车辆150辆次、无人机80架次。", &[(150.0, "辆次", E), (80.0, "架次", E)]),
+        ("开展水上巡查40艘次,检查机械设备320台次。", &[(40.0, "艘次", E), (320.0, "台次", E)]),
+        ("举办培训12期次,检查点位120个次。", &[(12.0, "期次", E), (120.0, "个次", E)]),
+        // Only square metres are canonicalized; kilometres stay as written.
+        ("巡查河道86公里,辖区面积128平方公里。", &[(86.0, "公里", E), (128.0, "平方公里", E)]),
+        ("新建绿道3.5㎞。", &[(3.5, "公里", E)]),
     ]);
 }
 
@@ -738,6 +745,10 @@ fn fixed_terms_and_rhetorical_counts_are_not_quantities() {
         ("实行一案一档管理。", &[]),
         ("做到一村一法律顾问全覆盖。", &[]),
         ("开展两学一做学习教育。", &[]),
+        ("聚焦两个重点、抓好三项任务,着力补齐四个短板。", &[]),
+        ("围绕三个重点领域发力,破解两大难题。", &[]),
+        // Programmes named after a travel time, with or without quotes.
+        ("打造15分钟公共法律服务圈,新建服务站点46个。", &[(46.0, "个", E)]),
     ]);
 }
 
@@ -751,6 +762,11 @@ fn words_containing_a_numeral_are_not_quantities() {
         ("一方面加强学习,另一方面强化实践。", &[]),
         ("千家万户受益。", &[]),
         ("一次性告知办事群众所需材料。", &[]),
+        // First-try rates: 一次 names the rate, it counts nothing.
+        ("群众诉求一次办结率达95%。", &[(95.0, "%", E)]),
+        ("执法资格考试一次通过率92%。", &[(92.0, "%", E)]),
+        // ... while 一次 before an event still counts.
+        ("召开一次专题会议,一次性解决3个问题。", &[(1.0, "次", E), (3.0, "个", E)]),
     ]);
 }
 
@@ -925,6 +941,12 @@ fn indicators_for_supervision_entries() {
             Some("reconsideration_litigation_total"),
         ),
         (
+            "新收行政复议和行政诉讼案件合计63件。",
+            63.0,
+            "件",
+            Some("reconsideration_litigation_total"),
+        ),
+        (
             "办理人大代表建议和政协提案16件。",
             16.0,
             "件",
@@ -972,6 +994,8 @@ fn indicators_for_disputes_entries() {
             "件",
             Some("disputes_resolved"),
         ),
+        // Mediation bodies are counted with 个; disputes with 件, 起, 宗.
+        ("全县共有人民调解委员会236个。", 236.0, "个", None),
         (
             "人民调解成功率达98%。",
             98.0,
