@@ -179,6 +179,10 @@ struct WireMetadata {
     title_topics: Vec<S>,
     issuer_suffixes: Vec<S>,
     #[serde(default)]
+    title_openers: Vec<S>,
+    #[serde(default)]
+    title_endings: Vec<S>,
+    #[serde(default)]
     intro_words: Vec<S>,
 }
 
@@ -796,6 +800,8 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
             title_words: words(&m.title_words),
             title_topics: words(&m.title_topics),
             issuer_suffixes: words(&m.issuer_suffixes),
+            title_openers: words(&m.title_openers),
+            title_endings: words(&m.title_endings),
             intro_words: words(&m.intro_words),
         }),
         Err(e) => {

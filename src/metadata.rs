@@ -3,15 +3,20 @@
 //!
 //! - `title`: the first line among the leading lines that names the topic (`法治…`) and the
 //!   kind of text (`报告`, `情况`…) and is not a paragraph; a short issuer line right above it
-//!   (`鲁山县梁洼镇人民政府`) joins it. Null for an excerpt that starts with its body.
+//!   (`鲁山县梁洼镇人民政府`) joins it, and so does the rest of a title wrapped over two lines
+//!   (`…法治政府建设` / `工作情况报告`, `…工作情` / `况报告`, `关于巴城镇2023年度` / `法治…报告`).
+//!   Letter-spaced headings (`新 场 乡 2023 年…`) are read without their spaces. Null for an
+//!   excerpt that starts with its body.
 //! - `year`: the year reported on. Years written `YYYY年`, `YYYY年度` or `YYYY以来` vote, with
 //!   the title's year strongest, then the first paragraph and sentences that introduce the report
 //!   (`现将…2024年…报告如下`); years inside other documents' titles (`《…》`) and ranges
 //!   (`2021-2025年`) do not vote.
 //! - `published`: a date after a publication label (`发布日期:`, `发布时间:`, `日期:`) in the page
-//!   chrome or the first lines, else a date alone on one of the last lines (the signature).
+//!   chrome or the first lines, else the date of a signature line among the last lines: a date
+//!   alone, or after the issuer's name, with notes in brackets (`(盖章)`) set aside.
 //!   Page chrome like `今天是:2019年10月31日` is neither.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -26,6 +31,10 @@ pub struct MetadataRules {
     pub title_words: Vec<String>,
     pub title_topics: Vec<String>,
     pub issuer_suffixes: Vec<String>,
+    /// Words a title may open with on a line of its own (`关于`).
+    pub title_openers: Vec<String>,
+    /// Words a title ends with (`报告`): a title line without one may go on on the next line.
+    pub title_endings: Vec<String>,
     /// Words of the sentence that introduces the report (`现将…报告如下`): its year votes most.
     pub intro_words: Vec<String>,
 }
@@ -39,6 +48,10 @@ pub struct TextMeta {
 }
 
 const TITLE_MAX_CHARS: usize = 70;
+/// The longest line taken as the end of a title cut before its last word (`况报告`).
+const TITLE_TAIL_CHARS: usize = 12;
+/// The longest issuer name before a date on a signature line.
+const ISSUER_MAX_CHARS: usize = 30;
 const LEADING_LINES: usize = 12;
 const SIGNATURE_LINES: usize = 6;
 const HEAD_LINES_FOR_LABELS: usize = 12;
@@ -88,26 +101,78 @@ impl MetadataRules {
         line.chars().count() > TITLE_MAX_CHARS || line.contains(['。', ',', ';', '!', '?', ':'])
     }
 
+    /// Whether `line` names the topic and the kind of text: a title, if it stands alone.
+    fn reads_as_title(&self, line: &str) -> bool {
+        let has = |words: &[String]| words.iter().any(|w| line.contains(w.as_str()));
+        has(&self.title_words) && has(&self.title_topics)
+    }
+
+    /// Whether `line` names the topic or the kind of text: half of a wrapped title.
+    fn reads_as_part_of_title(&self, line: &str) -> bool {
+        let has = |words: &[String]| words.iter().any(|w| line.contains(w.as_str()));
+        has(&self.title_words) || has(&self.title_topics) || self.opens_title(line)
+    }
+
+    fn opens_title(&self, line: &str) -> bool {
+        self.title_openers
+            .iter()
+            .any(|o| line.starts_with(o.as_str()))
+    }
+
+    fn ends_as_title(&self, line: &str) -> bool {
+        self.title_endings
+            .iter()
+            .any(|e| line.ends_with(e.as_str()))
+    }
+
     fn title(&self, lines: &[&str]) -> Option<String> {
+        // Titles are often letter-spaced on web pages (`新 场 乡 2023 年 法 治…`).
+        let lines: Vec<Cow<str>> = lines
+            .iter()
+            .take(LEADING_LINES + 1)
+            .map(|l| unspaced(l.trim()))
+            .collect();
+        let short = |l: &&Cow<str>| !l.is_empty() && !Self::is_paragraph(l);
         for (i, line) in lines.iter().take(LEADING_LINES).enumerate() {
             if Self::is_paragraph(line) {
                 return None;
             }
-            let has = |words: &[String]| words.iter().any(|w| line.contains(w.as_str()));
-            if has(&self.title_words) && has(&self.title_topics) {
-                let mut title = line.trim().to_owned();
-                if let Some(prev) = i.checked_sub(1).map(|p| lines[p].trim()) {
-                    let is_issuer = self
-                        .issuer_suffixes
-                        .iter()
-                        .any(|s| prev.ends_with(s.as_str()))
-                        && prev.chars().count() <= 30;
-                    if is_issuer && !title.starts_with(prev) {
-                        title = format!("{prev}{title}");
-                    }
+            let next = lines.get(i + 1).filter(short);
+            let mut title = if self.reads_as_title(line) {
+                let mut title = line.to_string();
+                // Cut before its last word: `…法治政府建设工作情` + `况报告`.
+                if let Some(next) = next.filter(|n| {
+                    !self.ends_as_title(&title)
+                        && n.chars().count() <= TITLE_TAIL_CHARS
+                        && self.ends_as_title(n)
+                }) {
+                    title.push_str(next);
                 }
-                return Some(title);
+                title
+            } else if let Some(next) = next.filter(|n| {
+                self.reads_as_part_of_title(line)
+                    && !self.reads_as_title(n)
+                    && self.reads_as_title(&format!("{line}{n}"))
+                    && line.chars().count() + n.chars().count() <= TITLE_MAX_CHARS
+            }) {
+                // Wrapped over two lines: `…2023年法治政府建设` + `工作情况报告`.
+                format!("{line}{next}")
+            } else {
+                continue;
+            };
+            if let Some(prev) = i.checked_sub(1).map(|p| &lines[p]) {
+                // An issuer line above (`鲁山县梁洼镇人民政府`), or the first half of a title
+                // that opens on it (`关于巴城镇2023年度` + `法治政府建设工作情况的报告`).
+                let is_issuer = self
+                    .issuer_suffixes
+                    .iter()
+                    .any(|s| prev.ends_with(s.as_str()))
+                    && prev.chars().count() <= 30;
+                if (is_issuer || self.opens_title(prev)) && !title.starts_with(&**prev) {
+                    title = format!("{prev}{title}");
+                }
             }
+            return Some(title);
         }
         None
     }
@@ -123,9 +188,19 @@ impl MetadataRules {
             .next()
             .unwrap_or(heading)
             .trim();
-        let has = |words: &[String]| words.iter().any(|w| cut.contains(w.as_str()));
-        (has(&self.title_words) && has(&self.title_topics) && !Self::is_paragraph(cut))
-            .then(|| cut.to_owned())
+        // `…工作情况报告-利川市人民政府`: a site name after a bare hyphen.
+        let cut = match cut.rsplit_once('-') {
+            Some((head, site))
+                if self
+                    .issuer_suffixes
+                    .iter()
+                    .any(|s| site.trim().ends_with(s.as_str())) =>
+            {
+                head.trim()
+            }
+            _ => cut,
+        };
+        (self.reads_as_title(cut) && !Self::is_paragraph(cut)).then(|| cut.to_owned())
     }
 
     fn year(&self, title: Option<&str>, lines: &[&str]) -> Option<i16> {
@@ -202,13 +277,53 @@ impl MetadataRules {
             .take(SIGNATURE_LINES)
             .copied()
             .chain(text.chrome.iter().rev().take(2).map(String::as_str))
-            .find_map(|l| {
-                DATE_LINE
-                    .captures(l)
-                    .and_then(|c| date_from(&c[0]))
-                    .or_else(|| chinese_date_from(l))
-            })
+            .find_map(|l| self.signature_date(l))
     }
+
+    /// The date of a signature line: a date alone, or after the issuer's name
+    /// (`某镇人民政府  2024年1月10日`), with notes in brackets (`(盖章)`, `(此件公开发布)`) and a
+    /// final full stop set aside. A line with anything else is text, not a signature.
+    fn signature_date(&self, line: &str) -> Option<Date> {
+        let bare = without_bracketed_notes(line);
+        let bare = bare.trim().trim_end_matches(['。', '.']).trim_end();
+        let date_of = |l: &str| {
+            DATE_LINE
+                .captures(l)
+                .and_then(|c| date_from(&c[0]))
+                .or_else(|| chinese_date_from(l))
+        };
+        date_of(bare).or_else(|| {
+            self.issuer_suffixes.iter().find_map(|suffix| {
+                let (issuer, date) = bare.split_once(suffix.as_str())?;
+                let issuer_chars = issuer.chars().count() + suffix.chars().count();
+                let plain = !issuer.contains(['。', ',', ';', ':', '!', '?']);
+                (plain && issuer_chars <= ISSUER_MAX_CHARS && date.starts_with(' '))
+                    .then(|| date_of(date))
+                    .flatten()
+            })
+        })
+    }
+}
+
+/// `line` without the spaces that stand next to a Chinese character: a letter-spaced heading
+/// (`新 场 乡 2023 年 法 治`) read as written. Spaces between Latin letters or digits stay.
+fn unspaced(line: &str) -> Cow<'_, str> {
+    if !line.contains(' ') {
+        return Cow::Borrowed(line);
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    for (k, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let before = chars[..k].iter().rev().find(|&&b| b != ' ');
+            let after = chars[k + 1..].iter().find(|&&a| a != ' ');
+            if before.is_none_or(|b| !b.is_ascii()) || after.is_none_or(|a| !a.is_ascii()) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
 }
 
 /// Whether [`YEAR`] can match in `text`: it needs `19` or `20` after no ASCII digit, two more
@@ -299,6 +414,24 @@ fn date_from(s: &str) -> Option<Date> {
     Date::new(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
 }
 
+/// `line` without the notes in brackets it holds: `(盖章)`, `(此件公开发布)`.
+fn without_bracketed_notes(line: &str) -> Cow<'_, str> {
+    if !line.contains('(') {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut depth = 0usize;
+    for c in line.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A Chinese numeral of a date, where typists often write the zero as `○` (a circle, not `〇`).
 fn chinese_number(s: &str) -> Option<f64> {
     parse_chinese(&s.replace('○', "〇"))
@@ -329,6 +462,8 @@ mod tests {
             title_words: words(&["报告", "情况"]),
             title_topics: words(&["法治"]),
             issuer_suffixes: words(&["人民政府", "办事处", "镇"]),
+            title_openers: words(&["关于"]),
+            title_endings: words(&["报告", "总结", "情况"]),
             intro_words: words(&["现将", "如下"]),
         }
     }
@@ -352,6 +487,53 @@ mod tests {
             Some("某县某镇人民政府关于2023年法治政府建设情况的报告")
         );
         assert_eq!(m.year, Some(2023));
+    }
+
+    #[test]
+    fn a_title_wrapped_over_two_lines_is_joined() {
+        let title = |body: &str| read(body, &[]).title;
+        assert_eq!(
+            title("某镇2023年法治政府建设\n工作情况报告\n一、主要举措").as_deref(),
+            Some("某镇2023年法治政府建设工作情况报告"),
+            "wrapped between words"
+        );
+        assert_eq!(
+            title("某县2023年法治政府建设工作情\n况报告\n一、主要举措").as_deref(),
+            Some("某县2023年法治政府建设工作情况报告"),
+            "cut inside its last word"
+        );
+        assert_eq!(
+            title("关于巴城镇2023年度\n法治政府建设工作情况的报告\n一、主要举措").as_deref(),
+            Some("关于巴城镇2023年度法治政府建设工作情况的报告"),
+            "opened on the line above"
+        );
+        assert_eq!(
+            title("某镇2023年法治政府建设情况报告\n一、主要举措\n正文。").as_deref(),
+            Some("某镇2023年法治政府建设情况报告"),
+            "a whole title takes no heading after it"
+        );
+        assert_eq!(
+            title("新 场 乡 2023 年 法 治 政 府 建 设 情 况 报 告\n正文。").as_deref(),
+            Some("新场乡2023年法治政府建设情况报告"),
+            "letter-spaced"
+        );
+        assert_eq!(title("一、主要举措\n(一)法治宣传\n正文。"), None);
+    }
+
+    #[test]
+    fn a_page_title_loses_its_site_name() {
+        let m = rules();
+        assert_eq!(
+            m.page_title("某镇2023年法治政府建设情况报告-某市人民政府")
+                .as_deref(),
+            Some("某镇2023年法治政府建设情况报告")
+        );
+        assert_eq!(
+            m.page_title("某县法治政府建设(2021-2025年)情况报告")
+                .as_deref(),
+            Some("某县法治政府建设(2021-2025年)情况报告"),
+            "a hyphen inside the title stays"
+        );
     }
 
     #[test]
@@ -425,6 +607,20 @@ mod tests {
         assert_eq!(m.published, Date::new(2024, 12, 4));
         let m = read("正文。\n今天是:2019年10月31日\n结束", &[]);
         assert_eq!(m.published, None);
+    }
+
+    #[test]
+    fn a_signature_date_with_the_issuer_or_a_note_on_its_line() {
+        let published = |tail: &str| read(&format!("正文。\n{tail}"), &[]).published;
+        let day = Date::new(2024, 1, 15);
+        assert_eq!(published("某镇人民政府 2024年1月15日"), day);
+        assert_eq!(published("2024年1月15日(此件公开发布)"), day);
+        assert_eq!(published("(盖章)2024年1月15日"), day);
+        assert_eq!(published("2024年1月15日。"), day);
+        assert_eq!(published("某镇人民政府 二〇二四年一月十五日"), day);
+        assert_eq!(published("会议于2024年1月15日召开"), None);
+        assert_eq!(published("某镇人民政府于2024年1月15日召开会议"), None);
+        assert_eq!(published("今天是:2024年1月15日"), None);
     }
 
     /// Official documents often sign with the date in Chinese numerals, zero written `〇`, `○`
