@@ -27,6 +27,9 @@ use crate::write::{col, PreviousDoc, PreviousPart, TableKind, REPORTS};
 #[derive(Debug, Clone, Deserialize)]
 pub struct PreviousRun {
     pub version: String,
+    /// The build that wrote it (empty for runs before it was recorded).
+    #[serde(default)]
+    pub build: String,
     pub config_hash: String,
     #[serde(default)]
     pub layout: Option<Layout>,

@@ -104,6 +104,9 @@ pub struct Incremental {
 pub struct Manifest {
     pub program: &'static str,
     pub version: &'static str,
+    /// Fingerprint of the sources and embedded data of the build that wrote the tables (see
+    /// `build.rs`): a rerun by another build recomputes everything.
+    pub build: &'static str,
     pub config_source: String,
     pub config_hash: String,
     pub input: String,
@@ -369,6 +372,16 @@ fn full_reason(
     if p.version != env!("CARGO_PKG_VERSION") {
         return Some(format!("program version changed ({})", p.version));
     }
+    if p.build != BUILD {
+        return Some(format!(
+            "program changed since the previous run (build {} → {BUILD})",
+            if p.build.is_empty() {
+                "unrecorded"
+            } else {
+                &p.build
+            }
+        ));
+    }
     if p.config_hash != config.hash {
         return Some("config changed".into());
     }
@@ -380,6 +393,9 @@ fn full_reason(
     }
     None
 }
+
+/// This build's fingerprint (see `build.rs`).
+pub const BUILD: &str = env!("FAZHI_BUILD");
 
 /// Runs the main job.
 ///
@@ -670,6 +686,7 @@ pub fn run(
     let manifest = Manifest {
         program: "fazhi",
         version: env!("CARGO_PKG_VERSION"),
+        build: BUILD,
         config_source: engine.config.source.clone(),
         config_hash: engine.config.hash.clone(),
         input: opts.input.display().to_string(),

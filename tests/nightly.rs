@@ -319,6 +319,26 @@ fn an_incremental_rerun_processes_only_what_changed_and_equals_a_fresh_run() {
     // A config change recomputes everything; so does --full.
     run_ok(&input, &out, &["--full"]);
     assert_eq!(manifest(&out)["incremental"]["reason"], "--full");
+
+    // So does another build of fazhi, even of the same version: its code may write other rows.
+    let path = out.join("manifest.json");
+    let mut written = manifest(&out);
+    assert_eq!(
+        written["build"].as_str().map(str::len),
+        Some(16),
+        "{written}"
+    );
+    written["build"] = "0123456789abcdef".into();
+    fs::write(&path, written.to_string()).unwrap();
+    run_ok(&input, &out, &[]);
+    let rebuilt = manifest(&out)["incremental"].clone();
+    assert_eq!(rebuilt["mode"], "full", "{rebuilt}");
+    assert!(
+        rebuilt["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("0123456789abcdef")),
+        "{rebuilt}"
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 
