@@ -194,6 +194,10 @@ struct WirePlaces {
     not_self_references: Vec<S>,
     issuer_line_endings: Vec<S>,
     short_name_prefixes: Vec<S>,
+    #[serde(default)]
+    other_place_before: Vec<S>,
+    #[serde(default)]
+    other_place_after: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -839,11 +843,15 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     check_words(&pl.not_self_references, "places.not_self_references", p);
     check_words(&pl.issuer_line_endings, "places.issuer_line_endings", p);
     check_words(&pl.short_name_prefixes, "places.short_name_prefixes", p);
+    check_words(&pl.other_place_before, "places.other_place_before", p);
+    check_words(&pl.other_place_after, "places.other_place_after", p);
     let places = PlaceWords {
         self_references,
         not_self_references: words(&pl.not_self_references),
         issuer_line_endings: words(&pl.issuer_line_endings),
         short_name_prefixes: words(&pl.short_name_prefixes),
+        other_place_before: words(&pl.other_place_before),
+        other_place_after: words(&pl.other_place_after),
     };
 
     // [output]

@@ -88,7 +88,15 @@ pub struct PlaceWords {
     pub issuer_line_endings: Vec<String>,
     /// Words right before a short name that make it unmistakable (`法治龙川建设`).
     pub short_name_prefixes: Vec<String>,
+    /// Words that, before a name in the same clause, make it another place than the report's:
+    /// `赴桐庐县学习`, `接待三都县考察团`.
+    pub other_place_before: Vec<String>,
+    /// The same, after the name: `…考察团`, `…来我县考察`.
+    pub other_place_after: Vec<String>,
 }
+
+/// What ends a clause around a place name (a list of names, `、`, does not).
+const CLAUSE_ENDS: &[char] = &[',', '。', ';', ':', '!', '?', '\n'];
 
 const OPENERS: &[char] = &['(', '（', '“', '「', '【', '〔', '"'];
 const CLOSERS: &[char] = &[')', '）', '”', '」', '】', '〕', '"'];
@@ -634,6 +642,10 @@ impl Gazetteer {
             };
             let before = &src[..m.start];
             let after = &src[m.end..];
+            let is_name = matches!(self.pats.get(pat as usize), Some(Pat::Names { .. }));
+            if is_name && z == Zone::Body && self.names_another_place(before, after) {
+                continue;
+            }
             let ctx = self
                 .words
                 .short_name_prefixes
@@ -662,6 +674,22 @@ impl Gazetteer {
             let next = i + 1 < hits.len() && named(i + 1) && hits[i + 1].start == hits[i].end;
             hits[i].anchored = prev || next;
         }
+    }
+
+    /// Whether the clause around a name (`before` and `after` it) says it is another place than
+    /// the report's: a place visited or visitors from it.
+    fn names_another_place(&self, before: &str, after: &str) -> bool {
+        let clause_before = before.rsplit(CLAUSE_ENDS).next().unwrap_or(before);
+        let clause_after = after.split(CLAUSE_ENDS).next().unwrap_or(after);
+        let words = &self.words;
+        words
+            .other_place_before
+            .iter()
+            .any(|w| clause_before.contains(w.as_str()))
+            || words
+                .other_place_after
+                .iter()
+                .any(|w| clause_after.contains(w.as_str()))
     }
 
     /// Does a hit count as a mention? Weak names and short names need context in the body.
@@ -1177,6 +1205,18 @@ mod tests {
                 None,
                 "我镇对照法治湟中建设要求,共和镇推进依法行政,全镇干部参加培训。",
                 ("青海省", "西宁市", "湟中区", "共和镇", "630106104"),
+            ),
+            (
+                "a county only visited or visiting is another place: nothing is guessed",
+                None,
+                "今年我县接待贵州省三都水族自治县、六盘水市等地考察团3批次。组织干部赴浙江省桐庐县学习考察。",
+                ("", "", "", "", ""),
+            ),
+            (
+                "a visited county beside the report's own: the own one",
+                None,
+                "平江县人民政府\n我县组织干部赴浙江省桐庐县学习。平江县全年办理案件30件。",
+                ("湖南省", "岳阳市", "平江县", "", "430626"),
             ),
             (
                 "short county name without context is no evidence",
