@@ -52,6 +52,8 @@ const TITLE_MAX_CHARS: usize = 70;
 const TITLE_TAIL_CHARS: usize = 12;
 /// The longest issuer name before a date on a signature line.
 const ISSUER_MAX_CHARS: usize = 30;
+/// The longest signature line, in bytes: an issuer, a date and a note.
+const SIGNATURE_MAX_BYTES: usize = 240;
 const LEADING_LINES: usize = 12;
 const SIGNATURE_LINES: usize = 6;
 const HEAD_LINES_FOR_LABELS: usize = 12;
@@ -127,18 +129,21 @@ impl MetadataRules {
 
     fn title(&self, lines: &[&str]) -> Option<String> {
         // Titles are often letter-spaced on web pages (`新 场 乡 2023 年 法 治…`).
-        let lines: Vec<Cow<str>> = lines
-            .iter()
-            .take(LEADING_LINES + 1)
-            .map(|l| unspaced(l.trim()))
-            .collect();
-        let short = |l: &&Cow<str>| !l.is_empty() && !Self::is_paragraph(l);
-        for (i, line) in lines.iter().take(LEADING_LINES).enumerate() {
-            if Self::is_paragraph(line) {
+        let line_at = |k: usize| lines.get(k).map(|l| unspaced(l.trim()));
+        let short = |l: &Cow<str>| !l.is_empty() && !Self::is_paragraph(l);
+        let mut prev: Option<Cow<str>> = None;
+        for i in 0..lines.len().min(LEADING_LINES) {
+            let line = line_at(i)?;
+            if Self::is_paragraph(&line) {
                 return None;
             }
-            let next = lines.get(i + 1).filter(short);
-            let mut title = if self.reads_as_title(line) {
+            let whole = self.reads_as_title(&line);
+            if !whole && !self.reads_as_part_of_title(&line) {
+                prev = Some(line);
+                continue;
+            }
+            let next = line_at(i + 1).filter(short);
+            let mut title = if whole {
                 let mut title = line.to_string();
                 // Cut before its last word: `…法治政府建设工作情` + `况报告`.
                 if let Some(next) = next.filter(|n| {
@@ -146,21 +151,21 @@ impl MetadataRules {
                         && n.chars().count() <= TITLE_TAIL_CHARS
                         && self.ends_as_title(n)
                 }) {
-                    title.push_str(next);
+                    title.push_str(&next);
                 }
                 title
             } else if let Some(next) = next.filter(|n| {
-                self.reads_as_part_of_title(line)
-                    && !self.reads_as_title(n)
+                !self.reads_as_title(n)
                     && self.reads_as_title(&format!("{line}{n}"))
                     && line.chars().count() + n.chars().count() <= TITLE_MAX_CHARS
             }) {
                 // Wrapped over two lines: `…2023年法治政府建设` + `工作情况报告`.
                 format!("{line}{next}")
             } else {
+                prev = Some(line);
                 continue;
             };
-            if let Some(prev) = i.checked_sub(1).map(|p| &lines[p]) {
+            if let Some(prev) = &prev {
                 // An issuer line above (`鲁山县梁洼镇人民政府`), or the first half of a title
                 // that opens on it (`关于巴城镇2023年度` + `法治政府建设工作情况的报告`).
                 let is_issuer = self
@@ -284,6 +289,12 @@ impl MetadataRules {
     /// (`某镇人民政府  2024年1月10日`), with notes in brackets (`(盖章)`, `(此件公开发布)`) and a
     /// final full stop set aside. A line with anything else is text, not a signature.
     fn signature_date(&self, line: &str) -> Option<Date> {
+        if line.len() > SIGNATURE_MAX_BYTES {
+            return None; // a paragraph
+        }
+        if !line.contains('日') && !line.bytes().any(|b| b.is_ascii_digit()) {
+            return None; // no date written either way
+        }
         let bare = without_bracketed_notes(line);
         let bare = bare.trim().trim_end_matches(['。', '.']).trim_end();
         let date_of = |l: &str| {

@@ -91,12 +91,14 @@ pub struct PlaceWords {
     /// Words that, before a name in the same clause, make it another place than the report's:
     /// `赴桐庐县学习`, `接待三都县考察团`.
     pub other_place_before: Vec<String>,
-    /// The same, after the name: `…考察团`, `…来我县考察`.
+    /// Words that do the same right after a name or a list of names: `三都县、六盘水市等地考察团`.
     pub other_place_after: Vec<String>,
 }
 
-/// What ends a clause around a place name (a list of names, `、`, does not).
-const CLAUSE_ENDS: &[char] = &[',', '。', ';', ':', '!', '?', '\n'];
+/// What ends a clause after `赴` & co. (a list of names, `、`, does not).
+const CLAUSE_ENDS: &[char] = &[',', '。', ';', ':', '!', '?'];
+/// What may stand between the names of a list and the word after it (`…、六盘水市等地考察团`).
+const LIST_GLUE: &[char] = &['、', '和', '及', '与', '等', '地', '的', ' '];
 
 const OPENERS: &[char] = &['(', '（', '“', '「', '【', '〔', '"'];
 const CLOSERS: &[char] = &[')', '）', '”', '」', '】', '〕', '"'];
@@ -136,6 +138,10 @@ enum Pat {
     Neutral,
     Open,
     Close,
+    /// A word after which, in the same clause, a name is another place (`赴`).
+    OtherBefore,
+    /// A word right after a name or a list of names that makes them other places (`考察团`).
+    OtherAfter,
 }
 
 #[derive(Debug)]
@@ -543,6 +549,14 @@ impl Gazetteer {
             pats.push(Pat::Neutral);
             patterns.push(w.clone());
         }
+        for w in &words.other_place_before {
+            pats.push(Pat::OtherBefore);
+            patterns.push(w.clone());
+        }
+        for w in &words.other_place_after {
+            pats.push(Pat::OtherAfter);
+            patterns.push(w.clone());
+        }
         pats.push(Pat::Open);
         patterns.push("《".to_string());
         pats.push(Pat::Close);
@@ -606,6 +620,7 @@ impl Gazetteer {
         let mut line_zone = None::<Zone>;
         let mut depth = 0u32;
         let mut line_no = 0u32;
+        let mut visit_from = None::<usize>; // after the last `赴` & co. of the line
         let base = hits.len();
         for m in dict.find_iter(src) {
             while m.start > line_end {
@@ -616,6 +631,7 @@ impl Gazetteer {
                 line_zone = None;
                 depth = 0;
                 line_no += 1;
+                visit_from = None;
             }
             let pat = m.word;
             match self.pats.get(pat as usize) {
@@ -628,6 +644,27 @@ impl Gazetteer {
                     continue;
                 }
                 Some(Pat::Neutral) | None => continue,
+                Some(Pat::OtherBefore) => {
+                    visit_from = Some(m.end);
+                    continue;
+                }
+                Some(Pat::OtherAfter) => {
+                    // `接待三都县、六盘水市等地考察团`: the names right before it, in a list.
+                    let mut next = m.start;
+                    for h in hits[base..].iter_mut().rev() {
+                        let is_name =
+                            matches!(self.pats.get(h.pat as usize), Some(Pat::Names { .. }));
+                        if h.line != line_no
+                            || !is_name
+                            || !src[h.end..next].chars().all(|c| LIST_GLUE.contains(&c))
+                        {
+                            break;
+                        }
+                        h.foreign |= h.zone == Zone::Body;
+                        next = h.start;
+                    }
+                    continue;
+                }
                 _ => {}
             }
             let z = match zone {
@@ -642,10 +679,11 @@ impl Gazetteer {
             };
             let before = &src[..m.start];
             let after = &src[m.end..];
+            // After `赴`, `接待` in the same clause, a name is another place (`赴桐庐县学习`).
             let is_name = matches!(self.pats.get(pat as usize), Some(Pat::Names { .. }));
-            if is_name && z == Zone::Body && self.names_another_place(before, after) {
-                continue;
-            }
+            let foreign = is_name
+                && z == Zone::Body
+                && visit_from.is_some_and(|from| !src[from..m.start].contains(CLAUSE_ENDS));
             let ctx = self
                 .words
                 .short_name_prefixes
@@ -661,6 +699,7 @@ impl Gazetteer {
                 line: line_no,
                 ctx,
                 anchored: false,
+                foreign,
             });
         }
         // A name written right against another name (`龙川县登云镇`) is anchored.
@@ -674,22 +713,6 @@ impl Gazetteer {
             let next = i + 1 < hits.len() && named(i + 1) && hits[i + 1].start == hits[i].end;
             hits[i].anchored = prev || next;
         }
-    }
-
-    /// Whether the clause around a name (`before` and `after` it) says it is another place than
-    /// the report's: a place visited or visitors from it.
-    fn names_another_place(&self, before: &str, after: &str) -> bool {
-        let clause_before = before.rsplit(CLAUSE_ENDS).next().unwrap_or(before);
-        let clause_after = after.split(CLAUSE_ENDS).next().unwrap_or(after);
-        let words = &self.words;
-        words
-            .other_place_before
-            .iter()
-            .any(|w| clause_before.contains(w.as_str()))
-            || words
-                .other_place_after
-                .iter()
-                .any(|w| clause_after.contains(w.as_str()))
     }
 
     /// Does a hit count as a mention? Weak names and short names need context in the body.
@@ -733,6 +756,9 @@ impl Gazetteer {
         };
 
         for (order, h) in hits.iter().enumerate() {
+            if h.foreign {
+                continue;
+            }
             let weight = match h.zone {
                 Zone::Title => W_TITLE,
                 Zone::Issuer => W_ISSUER,
@@ -1063,6 +1089,9 @@ struct Hit {
     ctx: bool,
     /// Written right against another division name.
     anchored: bool,
+    /// Another place than the report's: visited, or visitors from it (see
+    /// [`PlaceWords::other_place_before`]).
+    foreign: bool,
 }
 
 /// Division ids named in the text (full or short, in valid context).
