@@ -1008,6 +1008,81 @@ fn indicators_for_supervision_entries() {
     ]);
 }
 
+/// Phrasings written fresh from the catalogue's definitions (not from the samples), with the
+/// near misses the spec rules out.
+#[test]
+fn indicators_of_new_phrasings_and_near_misses() {
+    check_indicators(&[
+        (
+            "全年公开行政处罚信息35条。",
+            35.0,
+            "条",
+            Some("enforcement_disclosures"),
+        ),
+        (
+            "行政复议案件1件、行政诉讼案件2件。",
+            1.0,
+            "件",
+            Some("admin_reconsideration_cases"),
+        ),
+        (
+            "行政复议案件1件、行政诉讼案件2件。",
+            2.0,
+            "件",
+            Some("admin_litigation_cases"),
+        ),
+        (
+            "全年共应诉行政案件3起。",
+            3.0,
+            "起",
+            Some("admin_litigation_cases"),
+        ),
+        ("法律顾问代理民事诉讼案件14件。", 14.0, "件", None),
+        (
+            "依托法治大讲堂为机关干部授课8次。",
+            8.0,
+            "次",
+            Some("training_sessions"),
+        ),
+        (
+            "为辖区企业职工开展安全生产法专题讲座3场。",
+            3.0,
+            "场",
+            Some("lectures"),
+        ),
+        // Party-congress study is not law study (§3).
+        (
+            "组织党员干部专题学习党的二十届三中全会精神4次。",
+            4.0,
+            "次",
+            None,
+        ),
+        (
+            "收到人大代表意见建议46件。",
+            46.0,
+            "件",
+            Some("npc_proposals"),
+        ),
+        ("为辖区38名持证残疾人发放生活补贴。", 38.0, "名", None),
+        ("辖区特种作业人员持证上岗率达98%。", 98.0, "%", None),
+        (
+            "行政执法人员持证上岗率达100%。",
+            100.0,
+            "%",
+            Some("certification_rate"),
+        ),
+        ("发放责令整改通知书43份。", 43.0, "份", None),
+        ("法律顾问代理镇政府出庭3次。", 3.0, "次", None),
+        ("签订土地流转合同320份。", 320.0, "份", None),
+        (
+            "法律顾问审查合同38份。",
+            38.0,
+            "份",
+            Some("contracts_reviewed"),
+        ),
+    ]);
+}
+
 #[test]
 fn indicators_for_disputes_entries() {
     check_indicators(&[
