@@ -1080,6 +1080,13 @@ fn indicators_of_new_phrasings_and_near_misses() {
             "份",
             Some("contracts_reviewed"),
         ),
+        // The signal after the noun the number counts, and a verb.
+        (
+            "选派15名执法骨干参加市级业务培训。",
+            15.0,
+            "名",
+            Some("training_participants"),
+        ),
     ]);
 }
 
