@@ -54,6 +54,8 @@ pub struct Catalogue {
     part_markers: Vec<Vec<char>>,
     /// Units that count the noun written after them (`4个部门`), from `[classify]`.
     noun_after_units: Vec<String>,
+    /// Endings of a clause that names the topic of the next (`信访方面,全年受理86件`).
+    topic_endings: Vec<Vec<char>>,
 }
 
 /// The indicator chosen for a mention and the rule that chose it (for `fazhi explain`).
@@ -130,6 +132,8 @@ fn total_of_part(
 /// (`选派15名执法骨干参加市级业务培训`). Within the number's clause only.
 const RIGHT_WINDOW: usize = 16;
 const RIGHT_PENALTY: i64 = 3;
+/// The longest topic label (`行政执法监督方面`), in characters.
+const TOPIC_MAX_CHARS: usize = 12;
 
 impl Catalogue {
     /// Builds the dictionary; `totals` open a summing clause (共计), `part_markers` start the
@@ -139,6 +143,7 @@ impl Catalogue {
         totals: Vec<String>,
         part_markers: Vec<String>,
         noun_after_units: Vec<String>,
+        topic_endings: Vec<String>,
     ) -> Catalogue {
         let mut words: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<(usize, Role)>> = Vec::new();
@@ -175,6 +180,7 @@ impl Catalogue {
             totals: totals.iter().map(|w| w.chars().collect()).collect(),
             part_markers: part_markers.iter().map(|w| w.chars().collect()).collect(),
             noun_after_units,
+            topic_endings: topic_endings.iter().map(|w| w.chars().collect()).collect(),
         }
     }
 
@@ -211,6 +217,23 @@ impl Catalogue {
             let noun_follows = self.noun_after_units.iter().any(|u| *u == m.unit)
                 && chars.get(m.unit_end).is_some_and(|&c| is_han(c));
             let mut verdict = self.score(m, clause, &words.hits, noun_follows, &mut scores);
+            // No signal in the clause: the topic label before it may name what it counts.
+            if verdict.indicator.is_none() && !noun_follows {
+                if let Some(topic) = self.topic_before(rules, chars, sentence, clause) {
+                    let wider = Span {
+                        start: topic.start,
+                        end: clause.end,
+                    };
+                    let v = self.score(m, wider, &words.hits, false, &mut scores);
+                    if v.indicator.is_some() {
+                        let label: String = chars[topic.start..topic.end].iter().collect();
+                        verdict = Verdict {
+                            indicator: v.indicator,
+                            rule: format_compact!("{} of the topic {label}", v.rule),
+                        };
+                    }
+                }
+            }
             // Same sentence, earlier mention: the one a 共计 clause sums up, or a total.
             let previous = (0..k)
                 .rev()
@@ -343,6 +366,29 @@ impl Catalogue {
                 rule: "no signal of a catalogue indicator in its clause".into(),
             },
         }
+    }
+
+    /// The clause before `clause` in `sentence` when it is a label naming the topic of the
+    /// clause: it ends with a topic word (`信访方面,全年受理86件`) or a colon (`执法检查:全年…`),
+    /// and is short.
+    fn topic_before(
+        &self,
+        rules: &StructureRules,
+        chars: &[char],
+        sentence: Span,
+        clause: Span,
+    ) -> Option<Span> {
+        let end = clause
+            .start
+            .checked_sub(1)
+            .filter(|&e| e > sentence.start)?;
+        let label = rules.clause(chars, sentence, Span { start: end, end });
+        let words = &chars[label.start..end];
+        let topical = chars[end] == ':' || self.topic_endings.iter().any(|w| words.ends_with(w));
+        (topical && !words.is_empty() && words.len() <= TOPIC_MAX_CHARS).then_some(Span {
+            start: label.start,
+            end,
+        })
     }
 
     /// The catalogue words and part markers of `sentence`.

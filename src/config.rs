@@ -154,6 +154,8 @@ struct WireClassify {
     part_markers: Vec<S>,
     #[serde(default)]
     noun_after_units: Vec<S>,
+    #[serde(default)]
+    topic_endings: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -880,6 +882,8 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     let classify_totals = words(&w.classify.totals);
     let part_markers = words(&w.classify.part_markers);
     let noun_after_units = words(&w.classify.noun_after_units);
+    check_words(&w.classify.topic_endings, "classify.topic_endings", p);
+    let topic_endings = words(&w.classify.topic_endings);
 
     Some(Config {
         source: String::new(),
@@ -896,7 +900,13 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         structure,
         metadata: metadata?,
         places,
-        catalogue: Catalogue::new(catalogue, classify_totals, part_markers, noun_after_units),
+        catalogue: Catalogue::new(
+            catalogue,
+            classify_totals,
+            part_markers,
+            noun_after_units,
+            topic_endings,
+        ),
         output: OutputRules { partition_by },
     })
 }

@@ -1087,6 +1087,21 @@ fn indicators_of_new_phrasings_and_near_misses() {
             "名",
             Some("training_participants"),
         ),
+        // A topic label before the clause names what it counts.
+        ("信访方面,全年受理86件。", 86.0, "件", Some("petitions")),
+        (
+            "执法检查:全年累计出动168次。",
+            168.0,
+            "次",
+            Some("enforcement_inspections"),
+        ),
+        (
+            "法律援助方面,共受理42件,其中刑事案件12件。",
+            12.0,
+            "件",
+            None,
+        ),
+        ("今年以来,全镇共受理12件。", 12.0, "件", None),
     ]);
 }
 
