@@ -315,9 +315,27 @@ impl Engine {
         let page_heading = normalized.page_title.take();
         clock.charge(6);
         let text = TextIndex::new(normalized.body);
+        let (place, names_with_numerals) = self.gazetteer.locate_and_mark(
+            meta_text.title.as_deref(),
+            text.as_str(),
+            page_heading.as_deref(),
+        );
+        clock.charge(6);
         let layout = c.structure.layout_text(text.as_str(), &text.chars);
         clock.charge(3);
-        let extraction = c.lexicon.extract(&text);
+        let mut extraction = c.lexicon.extract(&text);
+        // The numeral of a division name is no quantity: 三台县 is not 3 台, 五家渠市 not 5 家.
+        if !names_with_numerals.is_empty() {
+            let names: Vec<(usize, usize)> = names_with_numerals
+                .iter()
+                .map(|r| (text.char_at(r.start), text.char_at(r.end)))
+                .collect();
+            extraction.mentions.retain(|m| {
+                !names
+                    .iter()
+                    .any(|&(s, e)| m.number_start < e && s < m.unit_end)
+            });
+        }
         clock.charge(4);
         let verdicts = c
             .catalogue
@@ -333,11 +351,6 @@ impl Engine {
             })
             .collect();
         clock.charge(5);
-        let place = self.gazetteer.locate_in_page(
-            meta_text.title.as_deref(),
-            text.as_str(),
-            page_heading.as_deref(),
-        );
         let meta = ReportMeta {
             title: meta_text.title,
             province: place.province,

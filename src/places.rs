@@ -45,9 +45,11 @@
 //! start-up, see [`prepare`]), then about 10 ms per run for the dictionary.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use crate::dict::Dictionary;
+use crate::numerals::is_chinese_numeral_char;
 
 const PROVINCES_CSV: &str = include_str!("../data/admin-divisions/provinces.csv");
 const CITIES_CSV: &str = include_str!("../data/admin-divisions/cities.csv");
@@ -599,18 +601,39 @@ impl Gazetteer {
         text: &str,
         page_heading: Option<&str>,
     ) -> Place {
+        self.locate_and_mark(title, text, page_heading).0
+    }
+
+    /// [`Gazetteer::locate_in_page`], and the byte ranges of `text` that are full division
+    /// names written with a Chinese numeral (`三台县`, `五家渠市`, `两家子乡`): their numerals are
+    /// no quantities.
+    pub fn locate_and_mark(
+        &self,
+        title: Option<&str>,
+        text: &str,
+        page_heading: Option<&str>,
+    ) -> (Place, Vec<Range<usize>>) {
         let Some(dict) = &self.dict else {
-            return Place::default();
+            return (Place::default(), Vec::new());
         };
         let mut hits = Vec::with_capacity(64);
         if let Some(t) = title {
             self.scan(dict, t, Zone::Title, &mut hits);
         }
+        let body = hits.len();
         self.scan(dict, text, Zone::Body, &mut hits);
+        let names_with_numerals = hits[body..]
+            .iter()
+            .filter(|h| {
+                self.refs_of(h.pat).iter().any(|r| !r.short)
+                    && text[h.start..h.end].chars().any(is_chinese_numeral_char)
+            })
+            .map(|h| h.start..h.end)
+            .collect();
         if let Some(h) = page_heading {
             self.scan(dict, h, Zone::Body, &mut hits);
         }
-        self.decide(&hits)
+        (self.decide(&hits), names_with_numerals)
     }
 
     /// Scan `src` once, pushing every name/keyword hit with its zone and quote state.

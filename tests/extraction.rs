@@ -772,6 +772,21 @@ fn fixed_terms_and_rhetorical_counts_are_not_quantities() {
     ]);
 }
 
+/// §1: numerals inside place names. A division's full name is found by the gazetteer, so the
+/// county 三台县 is not 3 台 and the city 五家渠市 not 5 家; a count before such a name still is.
+#[test]
+fn numerals_inside_division_names_are_not_quantities() {
+    check_mentions(&[
+        ("三台县人民政府全面推进依法行政。", &[]),
+        ("七台河市、九台区、五台县派员交流。", &[]),
+        ("五家渠市、两家子乡开展普法宣传。", &[]),
+        (
+            "新购执法记录仪3台,三台县开展执法检查12次。",
+            &[(3.0, "台", E), (12.0, "次", E)],
+        ),
+    ]);
+}
+
 #[test]
 fn words_containing_a_numeral_are_not_quantities() {
     check_mentions(&[
