@@ -1294,3 +1294,55 @@ fn clock_times_with_dian_and_fen_are_not_quantities() {
         ("考试平均成绩86分。", &[(86.0, "分", E)]),
     ]);
 }
+
+/// The phrasings of `tests/fixtures/indicator_phrasings.txt`: every catalogue indicator written
+/// the several ways reports write it, with near misses, each mention with its value, unit and
+/// indicator (or none).
+#[test]
+fn indicator_phrasings_beyond_the_samples() {
+    let fixture = include_str!("fixtures/indicator_phrasings.txt");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for line in fixture
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let [_, text, wants] = line.split(" || ").collect::<Vec<_>>()[..] else {
+            panic!("a fixture line is `group || sentence || expectations`: {line}");
+        };
+        let got = extract(text);
+        // Expectations follow the text's order; two mentions may share value and unit.
+        let mut used = vec![false; got.len()];
+        for want in wants.split(" ; ") {
+            let [value, unit, indicator] = want.split(' ').collect::<Vec<_>>()[..] else {
+                panic!("an expectation is `value unit indicator`: {want}");
+            };
+            let value: f64 = value.parse().expect("a number");
+            let indicator = (indicator != "-").then_some(indicator);
+            checked += 1;
+            let at = (0..got.len())
+                .find(|&k| !used[k] && same_value(got[k].1, value) && got[k].2 == unit);
+            if let Some(k) = at {
+                used[k] = true;
+            }
+            match at.map(|k| &got[k]) {
+                Some(g) if g.4.as_deref() == indicator => {}
+                Some(g) => failures.push(format!(
+                    "  {text}\n    {value} {unit}: want {indicator:?}, got {:?}",
+                    g.4
+                )),
+                None => failures.push(format!("  {text}\n    no mention {value} {unit}")),
+            }
+        }
+    }
+    assert!(
+        checked > 300,
+        "the fixture should hold its cases: {checked}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} expectations failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
