@@ -2,7 +2,7 @@
 //!
 //! Two steps, as vector and ruff do it. The wire types mirror the file exactly
 //! (`deny_unknown_fields`, spans kept on every value that is checked later); compiling validates
-//! them and builds everything expensive once per run: regexes, Aho-Corasick automata, the
+//! them and builds everything expensive once per run: regexes, word dictionaries, the
 //! normalizer, the HTML extractor, the catalogue. Every problem found is reported together, each
 //! as `file:line:column: key: message`. The stages only ever see the compiled form.
 
