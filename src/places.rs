@@ -33,6 +33,11 @@
 //!   failing that only the county name is given.
 //! - Municipalities: province and city are both the municipality. County-level cities
 //!   directly under a province (`省直辖县级行政区划`) have no city.
+//! - Places visited, or visitors' places, do not place the report: a name after
+//!   `[places] other_place_before` in the same clause (`赴桐庐县学习`), or a list of names
+//!   right before `other_place_after` (`三都县、六盘水市等地考察团`), is left out.
+//! - The same scan hands extract the full names written with a Chinese numeral (`三台县`,
+//!   `五家渠市`), whose numerals are no quantities ([`Gazetteer::locate_and_mark`]).
 //!
 //! Known misses: townships merged or renamed after the 2023 tables are not recognized
 //! (a report from such a town falls back to its county's names, without code); a report
