@@ -87,7 +87,7 @@ fn stages(c: &mut Criterion) {
     g.bench_function("extract", |b| {
         b.iter(|| {
             for t in &indexed {
-                black_box(cfg.lexicon.extract(t));
+                black_box(cfg.lexicon.extract(t, &[]));
             }
         })
     });
@@ -97,7 +97,7 @@ fn stages(c: &mut Criterion) {
         .collect();
     let mentions: Vec<_> = indexed
         .iter()
-        .map(|t| cfg.lexicon.extract(t).mentions)
+        .map(|t| cfg.lexicon.extract(t, &[]).mentions)
         .collect();
     g.bench_function("classify", |b| {
         b.iter(|| {

@@ -220,19 +220,11 @@ impl Catalogue {
             let mut verdict = self.score(m, clause, &words.hits, noun_follows, &mut scores);
             // No signal in the clause: the topic label before it may name what it counts.
             if verdict.indicator.is_none() && !noun_follows {
-                if let Some(topic) = self.topic_before(rules, chars, sentence, clause) {
-                    let wider = Span {
-                        start: topic.start,
-                        end: clause.end,
-                    };
-                    let v = self.score(m, wider, &words.hits, false, &mut scores);
-                    if v.indicator.is_some() {
-                        let label: String = chars[topic.start..topic.end].iter().collect();
-                        verdict = Verdict {
-                            indicator: v.indicator,
-                            rule: format_compact!("{} of the topic {label}", v.rule),
-                        };
-                    }
+                let topic = self.topic_before(rules, chars, sentence, clause);
+                if let Some(v) = topic.and_then(|t| {
+                    self.score_with_topic(m, t, clause, chars, &words.hits, &mut scores)
+                }) {
+                    verdict = v;
                 }
             }
             // Same sentence, earlier mention: the one a 共计 clause sums up, or a total.
@@ -367,6 +359,29 @@ impl Catalogue {
                 rule: "no signal of a catalogue indicator in its clause".into(),
             },
         }
+    }
+
+    /// The verdict for `m` from its clause and the topic label before it, if that names an
+    /// indicator.
+    fn score_with_topic(
+        &self,
+        m: &Mention,
+        topic: Span,
+        clause: Span,
+        chars: &[char],
+        hits: &[Hit],
+        scores: &mut Scores,
+    ) -> Option<Verdict> {
+        let wider = Span {
+            start: topic.start,
+            end: clause.end,
+        };
+        let v = self.score(m, wider, hits, false, scores);
+        let label: String = chars[topic.start..topic.end].iter().collect();
+        v.indicator.map(|i| Verdict {
+            indicator: Some(i),
+            rule: format_compact!("{} of the topic {label}", v.rule),
+        })
     }
 
     /// The clause before `clause` in `sentence` when it is a label naming the topic of the

@@ -200,6 +200,8 @@ struct WirePlaces {
     other_place_before: Vec<S>,
     #[serde(default)]
     other_place_after: Vec<S>,
+    #[serde(default)]
+    name_list_glue: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -457,9 +459,10 @@ fn check_words(list: &[S], key: &str, p: &mut Problems) {
     }
 }
 
-/// Words matched by a [`crate::dict::Dictionary`], which holds words of at most
+/// Words matched by a [`crate::dict::Dictionary`]: not empty ([`check_words`]), and of at most
 /// [`crate::dict::MAX_WORD_CHARS`] characters.
 fn check_dictionary_words(list: &[S], key: &str, p: &mut Problems) {
+    check_words(list, key, p);
     for w in list {
         let n = canonical_word(w.get_ref()).chars().count();
         if n > crate::dict::MAX_WORD_CHARS {
@@ -505,12 +508,11 @@ fn qualifier(s: &S, key: &str, p: &mut Problems) -> Option<Qualifier> {
     q
 }
 
-/// The words as a [`crate::dict::Dictionary`] (over-long words are refused by
+/// The words as a [`crate::dict::Dictionary`] (empty and over-long words are refused by
 /// [`check_dictionary_words`] beforehand).
 fn dictionary(words: &[String]) -> Option<crate::dict::Dictionary> {
-    let words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
     (!words.is_empty())
-        .then(|| crate::dict::Dictionary::new(&words).ok())
+        .then(|| crate::dict::Dictionary::new(words).ok())
         .flatten()
 }
 
@@ -734,9 +736,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
 
     // [exclude]
     let x = &w.exclude;
-    check_words(&x.fixed_terms, "exclude.fixed_terms", p);
     check_dictionary_words(&x.fixed_terms, "exclude.fixed_terms", p);
-    check_words(&x.numeral_words, "exclude.numeral_words", p);
     check_dictionary_words(&x.numeral_words, "exclude.numeral_words", p);
     let patterns = regexes(&x.patterns, "exclude.patterns", p);
     let structure_clause_ends = single_chars(&w.structure.clause_ends, "structure.clause_ends", p);
@@ -787,7 +787,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     let structure = StructureRules::new(
         headings,
         single_chars(&w.structure.sentence_ends, "structure.sentence_ends", p),
-        structure_clause_ends,
+        structure_clause_ends.clone(),
     );
 
     // [metadata]
@@ -854,6 +854,8 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         short_name_prefixes: words(&pl.short_name_prefixes),
         other_place_before: words(&pl.other_place_before),
         other_place_after: words(&pl.other_place_after),
+        name_list_glue: single_chars(&pl.name_list_glue, "places.name_list_glue", p),
+        clause_ends: structure_clause_ends,
     };
 
     // [output]
@@ -983,7 +985,6 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
             (&ind.exclude, "exclude"),
             (&ind.context, "context"),
         ] {
-            check_words(list, &key(field), p);
             check_dictionary_words(list, &key(field), p);
         }
         out.push(Indicator {

@@ -127,6 +127,17 @@ struct Entry {
     id: u32,
 }
 
+impl Entry {
+    /// The match of this word at byte `start`.
+    fn found_at(&self, start: usize) -> Match {
+        Match {
+            start,
+            end: start + self.len as usize,
+            word: self.id,
+        }
+    }
+}
+
 impl std::fmt::Debug for Dictionary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dictionary")
@@ -277,32 +288,46 @@ impl Dictionary {
     fn each_at(&self, bytes: &[u8], start: usize, found: &mut impl FnMut(Match)) {
         let w = window(bytes, start);
         let first = utf8_len(w as u8);
-        let after_first = start + first;
-        if after_first < bytes.len() {
-            let key = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
-            if self.pairs.may_contain(key) {
-                if let Some(&(from, to)) = self.buckets.get(&key) {
-                    for e in &self.entries[from as usize..to as usize] {
-                        if self.entry_at(e, bytes, start, w) {
-                            found(Match {
-                                start,
-                                end: start + e.len as usize,
-                                word: e.id,
-                            });
-                        }
-                    }
-                }
+        for e in self.pair_words_at(bytes, start, w, first) {
+            if self.entry_at(e, bytes, start, w) {
+                found(e.found_at(start));
             }
         }
-        if self.has_singles && self.singles.may_contain(low_bytes(w, first)) {
-            if let Some(&word) = self.single_ids.get(&low_bytes(w, first)) {
-                found(Match {
-                    start,
-                    end: after_first,
-                    word,
-                });
-            }
+        if let Some(m) = self.single_at(start, w, first) {
+            found(m);
         }
+    }
+
+    /// The words of two or more characters that may start at byte `start` (those of its first
+    /// character pair), longest first; `w` is the text's window there, `first` the length of
+    /// its first character.
+    #[inline(always)]
+    fn pair_words_at(&self, bytes: &[u8], start: usize, w: u64, first: usize) -> &[Entry] {
+        if start + first >= bytes.len() {
+            return &[];
+        }
+        let key = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
+        if !self.pairs.may_contain(key) {
+            return &[];
+        }
+        self.buckets
+            .get(&key)
+            .map_or(&[], |&(from, to)| &self.entries[from as usize..to as usize])
+    }
+
+    /// The one-character word at byte `start` (window `w`, first character `first` bytes long),
+    /// if there is one.
+    #[inline(always)]
+    fn single_at(&self, start: usize, w: u64, first: usize) -> Option<Match> {
+        let key = low_bytes(w, first);
+        if !(self.has_singles && self.singles.may_contain(key)) {
+            return None;
+        }
+        self.single_ids.get(&key).map(|&word| Match {
+            start,
+            end: start + first,
+            word,
+        })
     }
 
     /// Whether entry `e` is written at byte `start` of `bytes`, whose window there is `w`.
@@ -332,32 +357,11 @@ impl Dictionary {
         let bytes = text.as_bytes();
         let w = window(bytes, start);
         let first = utf8_len(w as u8);
-        let after_first = start + first;
-        if after_first < bytes.len() {
-            let key = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
-            if self.pairs.may_contain(key) {
-                if let Some(&(from, to)) = self.buckets.get(&key) {
-                    let entries = &self.entries[from as usize..to as usize];
-                    if let Some(e) = entries.iter().find(|e| self.entry_at(e, bytes, start, w)) {
-                        return Some(Match {
-                            start,
-                            end: start + e.len as usize,
-                            word: e.id,
-                        });
-                    }
-                }
-            }
-        }
-        if self.has_singles && self.singles.may_contain(low_bytes(w, first)) {
-            if let Some(&word) = self.single_ids.get(&low_bytes(w, first)) {
-                return Some(Match {
-                    start,
-                    end: after_first,
-                    word,
-                });
-            }
-        }
-        None
+        self.pair_words_at(bytes, start, w, first)
+            .iter()
+            .find(|e| self.entry_at(e, bytes, start, w))
+            .map(|e| e.found_at(start))
+            .or_else(|| self.single_at(start, w, first))
     }
 }
 

@@ -17,6 +17,7 @@
 //! (`数据汇集5800`). Known misses: ranges (`3-5人` gives only `5人`), 成 for tenths (`八成`).
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use compact_str::CompactString;
 use regex::Regex;
@@ -109,7 +110,9 @@ struct Number {
 }
 
 impl Lexicon {
-    pub fn extract(&self, text: &TextIndex) -> Extraction {
+    /// The mentions of `text`. `names`: character ranges whose numerals are no quantities,
+    /// found by another stage (division names written with a numeral, `三台县`), in order.
+    pub fn extract(&self, text: &TextIndex, names: &[Range<usize>]) -> Extraction {
         let chars = &text.chars;
         // What blocks numbers (fixed terms, exclusion patterns, paired marks) is found line by
         // line, the first time a line holds a candidate mention: most numbers (the 一 of
@@ -134,7 +137,7 @@ impl Lexicon {
                 match self.arabic(chars, i) {
                     Ok(n) => n,
                     Err(reason) => {
-                        if self.marks(text, &mut line, i).blocked(i..i + 1) {
+                        if self.marks(text, names, &mut line, i).blocked(i..i + 1) {
                             i += 1;
                         } else {
                             out.refused.push(Refusal { at: i, reason });
@@ -156,7 +159,7 @@ impl Lexicon {
                 i = number.end.max(i + 1);
                 continue;
             };
-            let marks = self.marks(text, &mut line, i);
+            let marks = self.marks(text, names, &mut line, i);
             let in_word = || number.chinese && !number.percent && self.in_numeral_word(text, i);
             if marks.blocked(i..i + 1) || in_word() {
                 i += 1;
@@ -187,13 +190,14 @@ impl Lexicon {
     fn marks<'c>(
         &self,
         text: &TextIndex,
+        names: &[Range<usize>],
         cache: &'c mut Option<LineMarks>,
         i: usize,
     ) -> &'c LineMarks {
         if cache.as_ref().is_some_and(|l| l.start <= i && i < l.end) {
             return cache.as_ref().expect("checked above");
         }
-        cache.insert(self.line_marks(text, i))
+        cache.insert(self.line_marks(text, names, i))
     }
 
     /// An Arabic number at `i`: digits, `,ddd` groups, a decimal part.
@@ -469,8 +473,8 @@ impl Lexicon {
 
     /// What keeps the numbers of the line holding character `i` from being mentions. Fixed
     /// terms, exclusion patterns and paired marks are matched within a line (a date or a
-    /// document title never runs across a paragraph break).
-    fn line_marks(&self, text: &TextIndex, i: usize) -> LineMarks {
+    /// document title never runs across a paragraph break); `names` come marked.
+    fn line_marks(&self, text: &TextIndex, names: &[Range<usize>], i: usize) -> LineMarks {
         let chars = &text.chars;
         let start = chars[..i]
             .iter()
@@ -505,6 +509,10 @@ impl Lexicon {
         }
         for (s, e) in paired(&chars[start..end], &self.paired_marks) {
             mark(start + s, start + e);
+        }
+        let first = names.partition_point(|n| n.end <= start);
+        for n in names[first..].iter().take_while(|n| n.start < end) {
+            mark(n.start.max(start), n.end.min(end));
         }
         LineMarks {
             start,

@@ -105,14 +105,14 @@ impl MetadataRules {
 
     /// Whether `line` names the topic and the kind of text: a title, if it stands alone.
     fn reads_as_title(&self, line: &str) -> bool {
-        let has = |words: &[String]| words.iter().any(|w| line.contains(w.as_str()));
-        has(&self.title_words) && has(&self.title_topics)
+        contains_any(line, &self.title_words) && contains_any(line, &self.title_topics)
     }
 
     /// Whether `line` names the topic or the kind of text: half of a wrapped title.
     fn reads_as_part_of_title(&self, line: &str) -> bool {
-        let has = |words: &[String]| words.iter().any(|w| line.contains(w.as_str()));
-        has(&self.title_words) || has(&self.title_topics) || self.opens_title(line)
+        contains_any(line, &self.title_words)
+            || contains_any(line, &self.title_topics)
+            || self.opens_title(line)
     }
 
     fn opens_title(&self, line: &str) -> bool {
@@ -168,12 +168,9 @@ impl MetadataRules {
             if let Some(prev) = &prev {
                 // An issuer line above (`鲁山县梁洼镇人民政府`), or the first half of a title
                 // that opens on it (`关于巴城镇2023年度` + `法治政府建设工作情况的报告`).
-                let is_issuer = self
-                    .issuer_suffixes
-                    .iter()
-                    .any(|s| prev.ends_with(s.as_str()))
-                    && prev.chars().count() <= 30;
-                if (is_issuer || self.opens_title(prev)) && !title.starts_with(&**prev) {
+                if (self.is_issuer_name(prev) || self.opens_title(prev))
+                    && !title.starts_with(&**prev)
+                {
                     title = format!("{prev}{title}");
                 }
             }
@@ -304,16 +301,23 @@ impl MetadataRules {
                 .or_else(|| chinese_date_from(l))
         };
         date_of(bare).or_else(|| {
-            self.issuer_suffixes.iter().find_map(|suffix| {
-                let (issuer, date) = bare.split_once(suffix.as_str())?;
-                let issuer_chars = issuer.chars().count() + suffix.chars().count();
-                let plain = !issuer.contains(['。', ',', ';', ':', '!', '?']);
-                (plain && issuer_chars <= ISSUER_MAX_CHARS && date.starts_with(' '))
-                    .then(|| date_of(date))
-                    .flatten()
-            })
+            let (issuer, date) = bare.split_once(' ')?;
+            let plain = !issuer.contains(['。', ',', ';', ':', '!', '?']);
+            (plain && self.is_issuer_name(issuer))
+                .then(|| date_of(date))
+                .flatten()
         })
     }
+
+    /// Whether `s` is short and ends like an issuing body's name (`某镇人民政府`).
+    fn is_issuer_name(&self, s: &str) -> bool {
+        self.issuer_suffixes.iter().any(|x| s.ends_with(x.as_str()))
+            && s.chars().count() <= ISSUER_MAX_CHARS
+    }
+}
+
+fn contains_any(line: &str, words: &[String]) -> bool {
+    words.iter().any(|w| line.contains(w.as_str()))
 }
 
 /// `line` without the spaces that stand next to a Chinese character: a letter-spaced heading
@@ -502,33 +506,37 @@ mod tests {
 
     #[test]
     fn a_title_wrapped_over_two_lines_is_joined() {
-        let title = |body: &str| read(body, &[]).title;
-        assert_eq!(
-            title("某镇2023年法治政府建设\n工作情况报告\n一、主要举措").as_deref(),
-            Some("某镇2023年法治政府建设工作情况报告"),
-            "wrapped between words"
-        );
-        assert_eq!(
-            title("某县2023年法治政府建设工作情\n况报告\n一、主要举措").as_deref(),
-            Some("某县2023年法治政府建设工作情况报告"),
-            "cut inside its last word"
-        );
-        assert_eq!(
-            title("关于巴城镇2023年度\n法治政府建设工作情况的报告\n一、主要举措").as_deref(),
-            Some("关于巴城镇2023年度法治政府建设工作情况的报告"),
-            "opened on the line above"
-        );
-        assert_eq!(
-            title("某镇2023年法治政府建设情况报告\n一、主要举措\n正文。").as_deref(),
-            Some("某镇2023年法治政府建设情况报告"),
-            "a whole title takes no heading after it"
-        );
-        assert_eq!(
-            title("新 场 乡 2023 年 法 治 政 府 建 设 情 况 报 告\n正文。").as_deref(),
-            Some("新场乡2023年法治政府建设情况报告"),
-            "letter-spaced"
-        );
-        assert_eq!(title("一、主要举措\n(一)法治宣传\n正文。"), None);
+        let cases = [
+            (
+                "wrapped between words",
+                "某镇2023年法治政府建设\n工作情况报告\n一、主要举措",
+                Some("某镇2023年法治政府建设工作情况报告"),
+            ),
+            (
+                "cut inside its last word",
+                "某县2023年法治政府建设工作情\n况报告\n一、主要举措",
+                Some("某县2023年法治政府建设工作情况报告"),
+            ),
+            (
+                "opened on the line above",
+                "关于巴城镇2023年度\n法治政府建设工作情况的报告\n一、主要举措",
+                Some("关于巴城镇2023年度法治政府建设工作情况的报告"),
+            ),
+            (
+                "a whole title takes no heading after it",
+                "某镇2023年法治政府建设情况报告\n一、主要举措\n正文。",
+                Some("某镇2023年法治政府建设情况报告"),
+            ),
+            (
+                "letter-spaced",
+                "新 场 乡 2023 年 法 治 政 府 建 设 情 况 报 告\n正文。",
+                Some("新场乡2023年法治政府建设情况报告"),
+            ),
+            ("headings only", "一、主要举措\n(一)法治宣传\n正文。", None),
+        ];
+        for (why, body, want) in cases {
+            assert_eq!(read(body, &[]).title.as_deref(), want, "{why}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! gazetteer) and is shared read-only by all threads. A document never fails the run: a bad
 //! file, or a panic inside a stage, becomes a row whose `status` and `error` say what happened.
 
+use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
@@ -323,19 +324,12 @@ impl Engine {
         clock.charge(6);
         let layout = c.structure.layout_text(text.as_str(), &text.chars);
         clock.charge(3);
-        let mut extraction = c.lexicon.extract(&text);
         // The numeral of a division name is no quantity: 三台县 is not 3 台, 五家渠市 not 5 家.
-        if !names_with_numerals.is_empty() {
-            let names: Vec<(usize, usize)> = names_with_numerals
-                .iter()
-                .map(|r| (text.char_at(r.start), text.char_at(r.end)))
-                .collect();
-            extraction.mentions.retain(|m| {
-                !names
-                    .iter()
-                    .any(|&(s, e)| m.number_start < e && s < m.unit_end)
-            });
-        }
+        let names: Vec<Range<usize>> = names_with_numerals
+            .iter()
+            .map(|r| text.char_at(r.start)..text.char_at(r.end))
+            .collect();
+        let extraction = c.lexicon.extract(&text, &names);
         clock.charge(4);
         let verdicts = c
             .catalogue

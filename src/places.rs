@@ -100,12 +100,11 @@ pub struct PlaceWords {
     pub other_place_before: Vec<String>,
     /// Words that do the same right after a name or a list of names: `三都县、六盘水市等地考察团`.
     pub other_place_after: Vec<String>,
+    /// What may stand between the names of a list and the word after it (`、`, `等`, `地`).
+    pub name_list_glue: Vec<char>,
+    /// What ends a clause (`[structure] clause_ends`): a `赴` reaches no name beyond it.
+    pub clause_ends: Vec<char>,
 }
-
-/// What ends a clause after `赴` & co. (a list of names, `、`, does not).
-const CLAUSE_ENDS: &[char] = &[',', '。', ';', ':', '!', '?'];
-/// What may stand between the names of a list and the word after it (`…、六盘水市等地考察团`).
-const LIST_GLUE: &[char] = &['、', '和', '及', '与', '等', '地', '的', ' '];
 
 const OPENERS: &[char] = &['(', '（', '“', '「', '【', '〔', '"'];
 const CLOSERS: &[char] = &[')', '）', '”', '」', '】', '〕', '"'];
@@ -580,6 +579,11 @@ impl Gazetteer {
         }
     }
 
+    /// Whether pattern `pat` is a division name (not a keyword).
+    fn is_name(&self, pat: u32) -> bool {
+        matches!(self.pats.get(pat as usize), Some(Pat::Names { .. }))
+    }
+
     fn refs_of(&self, pat: u32) -> &[Ref] {
         match self.pats.get(pat as usize) {
             Some(&Pat::Names { first, count, .. }) => self
@@ -680,11 +684,11 @@ impl Gazetteer {
                     // `接待三都县、六盘水市等地考察团`: the names right before it, in a list.
                     let mut next = m.start;
                     for h in hits[base..].iter_mut().rev() {
-                        let is_name =
-                            matches!(self.pats.get(h.pat as usize), Some(Pat::Names { .. }));
                         if h.line != line_no
-                            || !is_name
-                            || !src[h.end..next].chars().all(|c| LIST_GLUE.contains(&c))
+                            || !self.is_name(h.pat)
+                            || !src[h.end..next]
+                                .chars()
+                                .all(|c| self.words.name_list_glue.contains(&c))
                         {
                             break;
                         }
@@ -708,10 +712,10 @@ impl Gazetteer {
             let before = &src[..m.start];
             let after = &src[m.end..];
             // After `赴`, `接待` in the same clause, a name is another place (`赴桐庐县学习`).
-            let is_name = matches!(self.pats.get(pat as usize), Some(Pat::Names { .. }));
-            let foreign = is_name
+            let foreign = self.is_name(pat)
                 && z == Zone::Body
-                && visit_from.is_some_and(|from| !src[from..m.start].contains(CLAUSE_ENDS));
+                && visit_from
+                    .is_some_and(|from| !src[from..m.start].contains(&self.words.clause_ends[..]));
             let ctx = self
                 .words
                 .short_name_prefixes
@@ -732,8 +736,7 @@ impl Gazetteer {
         }
         // A name written right against another name (`龙川县登云镇`) is anchored.
         for i in base..hits.len() {
-            let named =
-                |j: usize| matches!(self.pats.get(hits[j].pat as usize), Some(Pat::Names { .. }));
+            let named = |j: usize| self.is_name(hits[j].pat);
             if !named(i) {
                 continue;
             }
