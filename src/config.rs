@@ -21,6 +21,7 @@ use toml::Spanned;
 use crate::classify::{Catalogue, Indicator};
 use crate::decode::encoding_for_label;
 use crate::extract::{index_by_first_char, Lexicon};
+use crate::gate::GatedRegex;
 use crate::html::HtmlExtractor;
 use crate::metadata::MetadataRules;
 use crate::normalize::{canonical_word, Normalizer};
@@ -758,7 +759,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         numeral_words: dictionary(&words(&x.numeral_words)),
         rhetorical_heads: chars_longest_first(&words(&x.rhetorical_heads)),
         patterns: (!patterns.is_empty())
-            .then(|| Regex::new(&format!("(?:{})", patterns.join(")|(?:"))).ok())
+            .then(|| GatedRegex::new(&format!("(?:{})", patterns.join(")|(?:"))).ok())
             .flatten(),
         paired_marks: marks(&x.title_marks, "exclude.title_marks", p)
             .into_iter()

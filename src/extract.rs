@@ -19,8 +19,8 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use crate::gate::GatedRegex;
 use compact_str::CompactString;
-use regex::Regex;
 use rustc_hash::FxHashMap;
 
 use crate::dict::Dictionary;
@@ -57,7 +57,7 @@ pub struct Lexicon {
     pub fixed_terms: Option<Dictionary>,
     pub numeral_words: Option<Dictionary>,
     pub rhetorical_heads: Vec<Vec<char>>,
-    pub patterns: Option<Regex>,
+    pub patterns: Option<GatedRegex>,
     /// Paired marks whose inside holds no mention: `(open, close, at most this many characters
     /// between them)`: `《…》` at any length, short quotes (slogans).
     pub paired_marks: Vec<(char, char, usize)>,
@@ -503,9 +503,7 @@ impl Lexicon {
             }
         }
         if let Some(re) = &self.patterns {
-            for m in re.find_iter(line) {
-                mark(at(m.start()), at(m.end()));
-            }
+            re.for_each_match(line, |s, e| mark(at(s), at(e)));
         }
         for (s, e) in paired(&chars[start..end], &self.paired_marks) {
             mark(start + s, start + e);

@@ -89,6 +89,15 @@ impl BmpSet {
         }
     }
 
+    /// How many characters the set holds.
+    pub fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Adds the code point `c` (below U+10000).
     pub fn insert(&mut self, c: u32) {
         self.words[c as usize / 64] |= 1 << (c % 64);
