@@ -79,12 +79,6 @@ static CHINESE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"((?:一九|二[〇○零])[〇○零一二三四五六七八九]{2})\s*年")
         .expect("valid Chinese year pattern")
 });
-static YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d\-—–~至到])((?:19|20)\d{2})\s*(?:年度|年|以来)")
-        .expect("valid year pattern")
-});
-static RANGE_TAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\d{4}\s*[-—–~至到]\s*$").expect("valid range pattern"));
 
 impl MetadataRules {
     pub fn read(&self, text: &NormalizedText) -> TextMeta {
@@ -341,24 +335,48 @@ fn unspaced(line: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether [`YEAR`] can match in `text`: it needs `19` or `20` after no ASCII digit, two more
-/// digits, and after them (and any spaces) `年` or `以来`. Most lines of a report hold numbers
-/// and `年` somewhere but no year; this byte scan rules them out before the regex runs. It errs
-/// only towards yes (a digit beyond ASCII is taken as a possible match).
-fn may_hold_year(text: &str) -> bool {
+/// Characters that make a year right after them the end of a range (`2019-2023年`).
+const RANGE_MARKS: [char; 6] = ['-', '—', '–', '~', '至', '到'];
+
+/// Years in Arabic digits: `19dd` or `20dd` after anything but a digit or a range mark, with
+/// `年`, `年度` or `以来` after it (spaces between allowed), by value and byte offset. A byte
+/// scan: most lines of a report hold numbers and `年` somewhere but no year. Digits are ASCII
+/// (normalize folds full-width ones).
+fn year_candidates(text: &str) -> impl Iterator<Item = (i16, usize)> + '_ {
     let b = text.as_bytes();
-    memchr::memchr2_iter(b'1', b'2', b).any(|i| {
-        let digit_or_other = |k: usize| b.get(k).is_some_and(|&c| c.is_ascii_digit() || c >= 0x80);
-        let century = matches!(b.get(i..i + 2), Some(b"19" | b"20"));
-        if !century || (i > 0 && b[i - 1].is_ascii_digit()) || !digit_or_other(i + 2) {
-            return false;
+    memchr::memchr2_iter(b'1', b'2', b).filter_map(move |i| {
+        let digits = b.get(i..i + 4)?;
+        if !matches!(&digits[..2], b"19" | b"20") || !digits[2..].iter().all(u8::is_ascii_digit) {
+            return None;
         }
-        if b[i + 2] >= 0x80 || !digit_or_other(i + 3) || b[i + 3] >= 0x80 {
-            return true; // a digit beyond ASCII, perhaps: let the regex decide
+        let before = text[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_digit() || RANGE_MARKS.contains(&c)) {
+            return None;
         }
-        let rest = text[i + 4..].trim_start_matches(|c: char| c.is_whitespace());
-        rest.starts_with('年') || rest.starts_with("以来")
+        let rest = text[i + 4..].trim_start_matches(char::is_whitespace);
+        let year: i16 = text[i..i + 4].parse().ok()?;
+        (rest.starts_with('年') || rest.starts_with("以来")).then_some((year, i))
     })
+}
+
+fn may_hold_year(text: &str) -> bool {
+    year_candidates(text).next().is_some()
+}
+
+/// Whether `before` ends with the start of a range written with spaces: `2019 - `.
+fn ends_with_range_start(before: &str) -> bool {
+    let before = before.trim_end();
+    let Some(mark) = before
+        .chars()
+        .next_back()
+        .filter(|c| RANGE_MARKS.contains(c))
+    else {
+        return false;
+    };
+    let digits = before[..before.len() - mark.len_utf8()]
+        .trim_end()
+        .as_bytes();
+    digits.len() >= 4 && digits[digits.len() - 4..].iter().all(u8::is_ascii_digit)
 }
 
 /// Years that vote: not inside `《…》`, not the end of a range.
@@ -382,22 +400,8 @@ fn years_in(text: &str) -> Vec<(i16, usize)> {
     } else {
         text.into()
     };
-    // Matches without captures: the year (group 1, `(?:19|20)\d{2}`, four characters) starts
-    // the match unless the match starts with the one character before it (never a digit).
-    YEAR.find_iter(&outside)
-        .filter_map(|m| {
-            let first = m.as_str().chars().next()?;
-            let start = if first == '1' || first == '2' {
-                m.start()
-            } else {
-                m.start() + first.len_utf8()
-            };
-            let year: String = outside[start..].chars().take(4).collect();
-            if RANGE_TAIL.is_match(&outside[..start]) {
-                return None;
-            }
-            Some((year.parse().ok()?, start))
-        })
+    year_candidates(&outside)
+        .filter(|&(_, at)| !ends_with_range_start(&outside[..at]))
         .chain(chinese_years_in(text))
         .collect()
 }
@@ -574,24 +578,33 @@ mod tests {
         assert_eq!(m.year, Some(2024));
     }
 
-    /// The filter never says no where the year pattern matches, on texts built from the pieces
-    /// that matter to it (digits, spaces, 年, 以来, dashes, and other text).
+    /// The byte scan finds a year exactly where the pattern it stands for matches, on texts
+    /// built from the pieces that matter to it (digits, spaces, 年, 以来, dashes, other text).
     #[test]
-    fn the_year_filter_never_hides_a_year() {
+    fn the_year_scan_finds_what_the_year_pattern_describes() {
+        let year = Regex::new(r"^(?:19|20)[0-9]{2}\s*(?:年度|年|以来)").unwrap();
+        let not_after = Regex::new(r"[0-9\-—–~至到]$").unwrap();
         let pieces = [
             "1", "2", "0", "9", "3", " ", "\u{3000}", "年", "度", "以", "来", "-", "至", "人",
-            "起", "《", "1920", "2023", "12023", "٣",
+            "起", "《", "1920", "2023", "12023", "—",
         ];
-        let mut matched = 0;
+        let mut found = 0;
         for text in crate::text::tests::texts_from_pieces(&pieces, 8, 20_000, 11) {
-            if YEAR.is_match(&text) {
-                matched += 1;
-                assert!(may_hold_year(&text), "{text}");
-            }
+            let expected: Vec<usize> = (0..text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .filter(|&i| year.is_match(&text[i..]) && !not_after.is_match(&text[..i]))
+                .collect();
+            let got: Vec<usize> = year_candidates(&text).map(|(_, at)| at).collect();
+            assert_eq!(got, expected, "{text}");
+            assert_eq!(may_hold_year(&text), !expected.is_empty());
+            found += got.len();
         }
-        assert!(matched > 100, "the texts should hold years: {matched}");
+        assert!(found > 100, "the texts should hold years: {found}");
         assert!(!may_hold_year("化解矛盾纠纷120起,全年办理案件2023件"));
-        assert!(may_hold_year("2023 年以来"));
+        assert_eq!(
+            years_in("2023年、2024年以来,2019 - 2020年,2021年度"),
+            [(2023, 0), (2024, 10), (2021, 39)]
+        );
     }
 
     #[test]
