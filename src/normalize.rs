@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
+use crate::dict::Dictionary;
 use crate::gate::FirstCharGate;
 use crate::text::BmpSet;
 
@@ -56,8 +57,8 @@ const TW2SP_DICTS: [&[&str]; 2] = [
 /// OpenCC's conversion chain (ferrous-opencc's `ConversionChain::convert`) from plain tables.
 ///
 /// OpenCC walks an FST for every dictionary at every character position and allocates the
-/// values of each match; here a position costs one table look-up unless some key starts with
-/// its character. Same semantics: per pass, at each position the longest key of the group that
+/// values of each match; here each pass's keys are one [`Dictionary`], which rejects most
+/// positions by a probe of its character-pair filter. Same semantics: per pass, at each position the longest key of the group that
 /// is a prefix of the rest wins (a tie goes to the earlier dictionary), is replaced by its
 /// first value, and the scan resumes after it; otherwise the character is copied.
 struct Chain {
@@ -65,12 +66,10 @@ struct Chain {
 }
 
 struct Pass {
-    /// Index + 1 into `keys` of the characters of the BMP that start some key; 0 for none.
-    bmp: Vec<u16>,
-    /// The same for characters beyond the BMP.
-    astral: std::collections::HashMap<char, u16>,
-    /// Per first character: `(key, value)`, longest key first.
-    keys: Vec<Vec<(Box<str>, Box<str>)>>,
+    /// The keys of the pass's dictionaries, matched leftmost-longest…
+    keys: Dictionary,
+    /// …and the value each key (by its id) is replaced with.
+    values: Vec<Box<str>>,
 }
 
 impl Chain {
@@ -102,28 +101,14 @@ impl Chain {
                     merged.entry(key).or_insert(value); // the earlier dictionary wins a tie
                 }
             }
-            let mut pass = Pass {
-                bmp: vec![0; 0x10000],
-                astral: Default::default(),
-                keys: Vec::new(),
-            };
-            for (key, value) in merged {
-                let c = key.chars().next()?;
-                let slot = if (c as u32) < 0x10000 {
-                    &mut pass.bmp[c as usize]
-                } else {
-                    pass.astral.entry(c).or_insert(0)
-                };
-                if *slot == 0 {
-                    pass.keys.push(Vec::new());
-                    *slot = u16::try_from(pass.keys.len()).ok()?;
-                }
-                pass.keys[*slot as usize - 1].push((key.into(), value.into()));
-            }
-            for list in &mut pass.keys {
-                list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-            }
-            passes.push(pass);
+            let mut merged: Vec<(&str, &str)> = merged.into_iter().collect();
+            merged.sort_unstable();
+            let (keys, values): (Vec<&str>, Vec<Box<str>>) =
+                merged.into_iter().map(|(k, v)| (k, v.into())).unzip();
+            passes.push(Pass {
+                keys: Dictionary::new(&keys).ok()?,
+                values,
+            });
         }
         Some(Chain { passes })
     }
@@ -144,29 +129,11 @@ impl Pass {
     fn apply(&self, text: &str) -> Option<String> {
         let mut out: Option<String> = None;
         let mut copied = 0; // bytes of `text` already in `out`
-        let mut i = 0;
-        while i < text.len() {
-            let c = text[i..].chars().next().expect("i is a char boundary");
-            let slot = if (c as u32) < 0x10000 {
-                self.bmp[c as usize]
-            } else {
-                self.astral.get(&c).copied().unwrap_or(0)
-            };
-            if slot != 0 {
-                let rest = &text[i..];
-                let hit = self.keys[slot as usize - 1]
-                    .iter()
-                    .find(|(key, _)| rest.starts_with(&**key));
-                if let Some((key, value)) = hit {
-                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                    o.push_str(&text[copied..i]);
-                    o.push_str(value);
-                    i += key.len();
-                    copied = i;
-                    continue;
-                }
-            }
-            i += c.len_utf8();
+        for m in self.keys.find_iter(text) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..m.start]);
+            o.push_str(&self.values[m.word as usize]);
+            copied = m.end;
         }
         let mut o = out?;
         o.push_str(&text[copied..]);
