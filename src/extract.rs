@@ -197,7 +197,9 @@ impl Lexicon {
         if cache.as_ref().is_some_and(|l| l.start <= i && i < l.end) {
             return cache.as_ref().expect("checked above");
         }
-        cache.insert(self.line_marks(text, names, i))
+        // The last line's buffer is reused: most lines of a report hold a number.
+        let buffer = cache.take().map(|l| l.blocked).unwrap_or_default();
+        cache.insert(self.line_marks(text, names, i, buffer))
     }
 
     /// An Arabic number at `i`: digits, `,ddd` groups, a decimal part.
@@ -474,7 +476,13 @@ impl Lexicon {
     /// What keeps the numbers of the line holding character `i` from being mentions. Fixed
     /// terms, exclusion patterns and paired marks are matched within a line (a date or a
     /// document title never runs across a paragraph break); `names` come marked.
-    fn line_marks(&self, text: &TextIndex, names: &[Range<usize>], i: usize) -> LineMarks {
+    fn line_marks(
+        &self,
+        text: &TextIndex,
+        names: &[Range<usize>],
+        i: usize,
+        mut blocked: Vec<bool>,
+    ) -> LineMarks {
         let chars = &text.chars;
         let start = chars[..i]
             .iter()
@@ -487,7 +495,8 @@ impl Lexicon {
         let byte_start = text.byte_of(start);
         let line = &text.as_str()[byte_start..text.byte_of(end)];
         let at = |byte: usize| text.char_at(byte_start + byte);
-        let mut blocked = vec![false; end - start];
+        blocked.clear();
+        blocked.resize(end - start, false);
         let mut mark = |s: usize, e: usize| blocked[s - start..e - start].fill(true);
         if let Some(dict) = &self.fixed_terms {
             for m in dict.find_iter(line) {
