@@ -2,7 +2,8 @@
 //! (EXTRACTION.md §3).
 //!
 //! Every `[[indicator]]` in `pipeline.toml` lists its units, its signal words, weak signals,
-//! words that exclude it and, optionally, context words its sentence must contain. For each
+//! words that exclude it and, optionally, context words its sentence must contain and signals
+//! that count only beside a `when` word in the clause (a lecture for cadres is training). For each
 //! mention the signals in its clause are scored: longer is more specific, nearer is better, a
 //! signal before the number counts a little more than one just after the measure word. The best
 //! indicator whose units admit the mention's unit wins; weak signals (`活动`) only count when no
@@ -32,6 +33,10 @@ pub struct Indicator {
     pub weak: Vec<String>,
     pub exclude: Vec<String>,
     pub context: Vec<String>,
+    /// Signals that count only where the number's clause also holds one of `when` (a lecture
+    /// for cadres is a training session).
+    pub signals_when: Vec<String>,
+    pub when: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +45,8 @@ enum Role {
     Weak,
     Exclude,
     Context,
+    SignalWhen,
+    When,
 }
 
 /// The indicator catalogue with one dictionary of all its words.
@@ -79,8 +86,12 @@ struct Hit {
 struct Scores {
     strong: Vec<Option<(i64, usize)>>,
     weak: Vec<Option<(i64, usize)>>,
+    /// The best of the `signals_when`, which count as strong signals when the clause holds a
+    /// `when` word (`when_met`).
+    conditional: Vec<Option<(i64, usize)>>,
     excluded: Vec<bool>,
     has_context: Vec<bool>,
+    when_met: Vec<bool>,
 }
 
 impl Scores {
@@ -88,16 +99,20 @@ impl Scores {
         Scores {
             strong: vec![None; n],
             weak: vec![None; n],
+            conditional: vec![None; n],
             excluded: vec![false; n],
             has_context: vec![false; n],
+            when_met: vec![false; n],
         }
     }
 
     fn clear(&mut self) {
         self.strong.fill(None);
         self.weak.fill(None);
+        self.conditional.fill(None);
         self.excluded.fill(false);
         self.has_context.fill(false);
+        self.when_met.fill(false);
     }
 }
 
@@ -154,6 +169,8 @@ impl Catalogue {
                 (&ind.weak, Role::Weak),
                 (&ind.exclude, Role::Exclude),
                 (&ind.context, Role::Context),
+                (&ind.signals_when, Role::SignalWhen),
+                (&ind.when, Role::When),
             ];
             for (list, role) in roles {
                 for w in list {
@@ -285,8 +302,10 @@ impl Catalogue {
         let Scores {
             strong: best_strong,
             weak: best_weak,
+            conditional,
             excluded,
             has_context,
+            when_met,
         } = scores;
         for h in hits {
             let in_clause = h.start >= clause.start && h.end <= clause.end;
@@ -303,24 +322,33 @@ impl Catalogue {
             for &(i, role) in &self.uses[h.pattern] {
                 match role {
                     Role::Context => has_context[i] = true,
+                    Role::When if in_clause => when_met[i] = true,
+                    Role::When => {}
                     Role::Exclude
                         if in_clause && (h.end <= m.number_start || h.start >= m.unit_end) =>
                     {
                         excluded[i] = true
                     }
                     Role::Exclude => {}
-                    Role::Signal | Role::Weak => {
+                    Role::Signal | Role::Weak | Role::SignalWhen => {
                         let Some(d) = distance else { continue };
-                        let slot = if role == Role::Signal {
-                            &mut best_strong[i]
-                        } else {
-                            &mut best_weak[i]
+                        let slot = match role {
+                            Role::Signal => &mut best_strong[i],
+                            Role::Weak => &mut best_weak[i],
+                            _ => &mut conditional[i],
                         };
                         let score = 10 * len - d;
                         if slot.is_none_or(|(s, _)| score > s) {
                             *slot = Some((score, h.pattern));
                         }
                     }
+                }
+            }
+        }
+        for i in (0..n).filter(|&i| when_met[i]) {
+            if let Some((score, pattern)) = conditional[i] {
+                if best_strong[i].is_none_or(|(s, _)| score > s) {
+                    best_strong[i] = Some((score, pattern));
                 }
             }
         }

@@ -219,6 +219,10 @@ struct WireIndicator {
     exclude: Vec<S>,
     #[serde(default)]
     context: Vec<S>,
+    #[serde(default)]
+    signals_when: Vec<S>,
+    #[serde(default)]
+    when: Vec<S>,
 }
 
 /// One thing wrong with a config file, located.
@@ -985,8 +989,22 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
             (&ind.weak, "weak"),
             (&ind.exclude, "exclude"),
             (&ind.context, "context"),
+            (&ind.signals_when, "signals_when"),
+            (&ind.when, "when"),
         ] {
             check_dictionary_words(list, &key(field), p);
+        }
+        if ind.signals_when.is_empty() != ind.when.is_empty() {
+            p.add(
+                ind.id.span(),
+                key(if ind.when.is_empty() {
+                    "when"
+                } else {
+                    "signals_when"
+                }),
+                "signals_when and when go together: signals that count only in a clause \
+                 that holds one of the when words",
+            );
         }
         out.push(Indicator {
             id: id.clone(),
@@ -1001,6 +1019,8 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
             weak: words(&ind.weak),
             exclude: words(&ind.exclude),
             context: words(&ind.context),
+            signals_when: words(&ind.signals_when),
+            when: words(&ind.when),
         });
     }
     if out.is_empty() {
@@ -1070,6 +1090,21 @@ mod tests {
         assert_eq!(found.len(), 2, "{err}");
         assert!(found.iter().any(|m| m.contains("empty")), "{err}");
         assert!(found.iter().any(|m| m.contains("65 characters")), "{err}");
+    }
+
+    #[test]
+    fn conditional_signals_need_their_condition() {
+        let bad = BUILTIN.replacen("\nwhen = [", "\n# when = [", 1);
+        let err = Config::parse(&bad, "when.toml")
+            .err()
+            .expect("signals_when without when is refused");
+        let problem = err
+            .problems
+            .iter()
+            .find(|p| p.key == "indicator[training_sessions].when")
+            .unwrap_or_else(|| panic!("{err}"));
+        assert!(problem.message.contains("go together"), "{err}");
+        assert!(problem.line > 0, "{err}");
     }
 
     #[test]
