@@ -164,6 +164,8 @@ struct WireClassify {
 struct WireReport {
     min_han_chars: usize,
     keywords: Vec<S>,
+    #[serde(default)]
+    max_link_share: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -334,6 +336,8 @@ impl InputRules {
 pub struct ReportRules {
     pub min_han_chars: usize,
     pub keywords: Vec<String>,
+    /// A web page whose article has more of its Han characters inside links is a listing.
+    pub max_link_share: Option<f64>,
 }
 
 /// `[output]`: hive partitioning of the tables.
@@ -779,9 +783,23 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     };
 
     // [report]
+    let max_link_share = w.report.max_link_share.as_ref().and_then(|m| {
+        let share = *m.get_ref();
+        if (0.0..=1.0).contains(&share) {
+            Some(share)
+        } else {
+            p.add(
+                m.span(),
+                "report.max_link_share",
+                format!("{share} is not a share between 0 and 1"),
+            );
+            None
+        }
+    });
     let report = ReportRules {
         min_han_chars: w.report.min_han_chars,
         keywords: words(&w.report.keywords),
+        max_link_share,
     };
 
     // [structure]

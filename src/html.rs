@@ -37,6 +37,27 @@ pub struct HtmlText {
     pub chrome: String,
     /// The content selector whose element gave `body`; `None` if the whole page was used.
     pub matched_selector: Option<String>,
+    /// How much of `body` is the text of links.
+    pub links: LinkShare,
+}
+
+/// Han characters of a text, and how many of them are inside links (`<a>`): a page that is
+/// mostly links is a listing or a navigation page, not an article.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkShare {
+    pub han: usize,
+    pub in_links: usize,
+}
+
+impl LinkShare {
+    /// The share of the Han characters that are inside links (0 for a text with none).
+    pub fn share(&self) -> f64 {
+        if self.han == 0 {
+            0.0
+        } else {
+            self.in_links as f64 / self.han as f64
+        }
+    }
 }
 
 /// Elements whose content is never visible text.
@@ -132,24 +153,24 @@ impl HtmlExtractor {
         let doc = Html::parse_document(html);
         let root = doc.root_element();
 
-        let mut chosen: Option<(ElementRef<'_>, &str, String)> = None;
+        let mut chosen: Option<(ElementRef<'_>, &str, (String, LinkShare))> = None;
         for (name, sel) in &self.content {
             if let Some(el) = doc.select(sel).next() {
                 let body = self.walk(el, Mode::Article, None);
-                if !body.is_empty() {
+                if !body.0.is_empty() {
                     chosen = Some((el, name, body));
                     break;
                 }
             }
         }
-        let (content_el, matched_selector, body) = match chosen {
+        let (content_el, matched_selector, (body, links)) = match chosen {
             Some((el, name, body)) => (el, Some(name.to_string()), body),
             None => (root, None, self.walk(root, Mode::Article, None)),
         };
         let chrome = if content_el == root {
             String::new()
         } else {
-            self.walk(root, Mode::Chrome, Some(content_el))
+            self.walk(root, Mode::Chrome, Some(content_el)).0
         };
         let title = [&self.title, &self.h1].iter().find_map(|sel| {
             let el = doc.select(sel).next()?;
@@ -157,7 +178,7 @@ impl HtmlExtractor {
             for t in el.text() {
                 sink.text(t);
             }
-            let t = sink.finish().replace('\n', " ");
+            let t = sink.finish().0.replace('\n', " ");
             (!t.is_empty()).then_some(t)
         });
         HtmlText {
@@ -165,11 +186,18 @@ impl HtmlExtractor {
             body,
             chrome,
             matched_selector,
+            links,
         }
     }
 
-    /// Iterative pre/post-order walk of `root`'s subtree, writing text into a [`Sink`].
-    fn walk(&self, root: ElementRef<'_>, mode: Mode, exclude: Option<ElementRef<'_>>) -> String {
+    /// Iterative pre/post-order walk of `root`'s subtree, writing text into a [`Sink`]: the
+    /// text, and how much of it is links.
+    fn walk(
+        &self,
+        root: ElementRef<'_>,
+        mode: Mode,
+        exclude: Option<ElementRef<'_>>,
+    ) -> (String, LinkShare) {
         let mut sink = Sink::default();
         let root_node = *root;
         let mut cur = root_node;
@@ -232,6 +260,7 @@ impl HtmlExtractor {
                     return false;
                 }
                 match name {
+                    "a" => sink.links.depth += 1,
                     "br" => sink.line_break(),
                     "td" | "th" => sink.cell(),
                     "pre" => {
@@ -253,7 +282,9 @@ impl HtmlExtractor {
 fn close(sink: &mut Sink, el: Option<ElementRef<'_>>) {
     let Some(el) = el else { return };
     let name = el.value().name();
-    if name == "pre" {
+    if name == "a" {
+        sink.links.depth = sink.links.depth.saturating_sub(1);
+    } else if name == "pre" {
         sink.pre = sink.pre.saturating_sub(1);
         sink.block();
     } else if BLOCKS.contains(&name) {
@@ -290,6 +321,14 @@ struct Sink {
     pending_segment_break: bool,
     /// Depth of `<pre>` elements.
     pre: usize,
+    links: LinkCount,
+}
+
+/// Han characters written, and those written inside `<a>` elements (`depth` deep).
+#[derive(Default)]
+struct LinkCount {
+    depth: usize,
+    share: LinkShare,
 }
 
 impl Sink {
@@ -331,6 +370,10 @@ impl Sink {
                 self.clear_pending();
             }
             self.out.push(c);
+            if crate::text::is_han(c) {
+                self.links.share.han += 1;
+                self.links.share.in_links += usize::from(self.links.depth > 0);
+            }
         }
     }
 
@@ -364,8 +407,9 @@ impl Sink {
         }
     }
 
-    /// Trims lines, collapses runs of blank lines to one, drops leading/trailing blanks.
-    fn finish(self) -> String {
+    /// Trims lines, collapses runs of blank lines to one, drops leading/trailing blanks; and
+    /// the share of links.
+    fn finish(self) -> (String, LinkShare) {
         let mut out = String::with_capacity(self.out.len());
         let mut blank_run = false;
         for line in self.out.lines() {
@@ -383,7 +427,7 @@ impl Sink {
             }
             out.push_str(line);
         }
-        out
+        (out, self.links.share)
     }
 }
 

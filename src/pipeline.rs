@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::decode::{self, DecodeFailure};
 use crate::docx;
 use crate::extract::Mention;
-use crate::html;
+use crate::html::{self, LinkShare};
 use crate::normalize::NormalizedText;
 use crate::places::Gazetteer;
 use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord, Status};
@@ -221,12 +221,12 @@ impl Engine {
                 Err(DecodeFailure::Undecodable(why)) => return failed(Status::Undecodable, why),
             }
         };
-        let (body_text, page_chrome, page_title) =
+        let (body_text, page_chrome, page_title, links) =
             if is_html_path(rel_path) || html::looks_like_html(&raw_text) {
                 let page = self.config.html.extract(&raw_text);
-                (page.body, page.chrome, page.title)
+                (page.body, page.chrome, page.title, Some(page.links))
             } else {
-                (raw_text, String::new(), None)
+                (raw_text, String::new(), None, None)
             };
         clock.charge(1);
 
@@ -244,7 +244,7 @@ impl Engine {
         if let Some(out) = normalized_out {
             out.clone_from(&normalized.body);
         }
-        if let Some(why) = self.not_a_report(&normalized) {
+        if let Some(why) = self.not_a_report(&normalized, links) {
             let status = if normalized.body.trim().is_empty() {
                 Status::Empty
             } else {
@@ -280,8 +280,9 @@ impl Engine {
         record
     }
 
-    /// Why the text is not a report, if it is not.
-    fn not_a_report(&self, text: &NormalizedText) -> Option<String> {
+    /// Why the text is not a report, if it is not. `links`: how much of a web page's article
+    /// is links.
+    fn not_a_report(&self, text: &NormalizedText, links: Option<LinkShare>) -> Option<String> {
         let rules = &self.config.report;
         let han = text
             .body
@@ -304,6 +305,14 @@ impl Engine {
                 "none of the words of a rule-of-law report ({}) appears in the text",
                 rules.keywords.join("、")
             ));
+        }
+        if let (Some(links), Some(max)) = (links, rules.max_link_share) {
+            if links.share() > max {
+                return Some(format!(
+                    "{:.0}% of the page's text is links: a list of pages, not a report",
+                    100.0 * links.share()
+                ));
+            }
         }
         None
     }

@@ -176,6 +176,22 @@ fn hostile_folder(
     page.push_str(&"</div>".repeat(20_000));
     page.push_str("</body></html>");
     put("nested.html", page.as_bytes(), expect("ok", None));
+    // A channel page listing reports by their titles is no report; a report page with a menu
+    // of links around its article is one.
+    let titles: String = (0..8)
+        .map(|k| format!("<li><a href='/a/{k}.html'>某镇{}年法治政府建设工作情况报告</a><span>2024-01-1{k}</span></li>", 2016 + k))
+        .collect();
+    put(
+        "listing.html",
+        format!("<html><body><div>首页 &gt; 法治政府建设</div><ul>{titles}</ul><div>共 56 条 第 1/6 页</div></body></html>").as_bytes(),
+        expect("not_a_report", Some("links")),
+    );
+    let article: String = text(10).lines().map(|l| format!("<p>{l}</p>")).collect();
+    put(
+        "report-with-menu.html",
+        format!("<html><body><ul>{titles}</ul><div>{article}</div></body></html>").as_bytes(),
+        expect("ok", None),
+    );
     // Deep nesting that is never closed, and in a .txt that looks like a page.
     put(
         "unclosed.txt",
