@@ -663,8 +663,10 @@ fn run_end(chars: &[char], i: usize) -> usize {
     j
 }
 
+/// Past the spaces at `j`. Not past a tab: a tab separates the cells of a table (HTML `td`,
+/// tab-separated text), and a row's number (`1\t人民调解…`) is no count of the next cell's word.
 fn skip_spaces(chars: &[char], mut j: usize) -> usize {
-    while j < chars.len() && (chars[j] == ' ' || chars[j] == '\t') {
+    while j < chars.len() && chars[j] == ' ' {
         j += 1;
     }
     j

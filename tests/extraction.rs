@@ -688,6 +688,19 @@ fn spaces_inside_mentions_change_nothing() {
     ]);
 }
 
+/// A tab is a cell boundary (HTML `td`, tab-separated text): a row's serial number is not a
+/// count of the next cell's first word (`1\t人民调解…` is not 1 人).
+#[test]
+fn numbers_do_not_reach_across_table_cells() {
+    check_mentions(&[
+        (
+            "序号\t项目\t数量\n1\t人民调解案件\t131件\n2\t处罚案件\t18宗\n3\t名录库更新\t4次",
+            &[(131.0, "件", E), (18.0, "宗", E), (4.0, "次", E)],
+        ),
+        ("执法检查\t56次", &[(56.0, "次", E)]),
+    ]);
+}
+
 // ───────────────────────────── own cases: what is not a quantity ─────────────────────────────
 
 #[test]
