@@ -688,6 +688,19 @@ fn spaces_inside_mentions_change_nothing() {
     ]);
 }
 
+/// Measure words of laws, kinds, items and transactions are kept as written like the others.
+#[test]
+fn more_measure_words_are_kept_as_written() {
+    check_mentions(&[
+        ("学习法律法规36部。", &[(36.0, "部", E)]),
+        ("采用彝、苗、汉三种语言开展普法。", &[(3.0, "种", E)]),
+        ("发布典型案例10则。", &[(10.0, "则", E)]),
+        ("办理缴款业务47笔。", &[(47.0, "笔", E)]),
+        ("检查出租屋2.8万套次。", &[(28000.0, "套次", E)]),
+        ("这是一种新模式,一部分群众参与。", &[]),
+    ]);
+}
+
 /// A tab is a cell boundary (HTML `td`, tab-separated text): a row's serial number is not a
 /// count of the next cell's first word (`1\t人民调解…` is not 1 人).
 #[test]
