@@ -64,6 +64,8 @@ pub struct Catalogue {
     noun_after_units: Vec<String>,
     /// Endings of a clause that names the topic of the next (`信访方面,全年受理86件`).
     topic_endings: Vec<Vec<char>>,
+    /// What separates the items of a list within a clause (`、`).
+    list_separators: Vec<char>,
 }
 
 /// The indicator chosen for a mention and the rule that chose it (for `fazhi explain`).
@@ -71,6 +73,15 @@ pub struct Catalogue {
 pub struct Verdict {
     pub indicator: Option<usize>,
     pub rule: CompactString,
+}
+
+impl Verdict {
+    fn none(rule: impl Into<CompactString>) -> Verdict {
+        Verdict {
+            indicator: None,
+            rule: rule.into(),
+        }
+    }
 }
 
 /// A word of the catalogue found in the body.
@@ -124,6 +135,42 @@ struct SentenceWords {
     markers: Vec<usize>,
 }
 
+/// How far signal `h` stands from mention `m`, when it may describe it: before the number, or
+/// within [`RIGHT_WINDOW`] characters after the measure word, and whether it is before.
+/// (Whether `h` is in the mention's clause is for the caller to say.)
+fn reach(h: &Hit, m: &Mention) -> Option<(usize, bool)> {
+    if h.end <= m.number_start {
+        Some((m.number_start - h.end, true))
+    } else if h.start >= m.unit_end && h.start < m.unit_end + RIGHT_WINDOW {
+        Some((h.start - m.unit_end, false))
+    } else {
+        None
+    }
+}
+
+/// [`reach`] as a score penalty: a signal after the measure word costs [`RIGHT_PENALTY`] more.
+fn distance(h: &Hit, m: &Mention) -> Option<i64> {
+    reach(h, m).map(|(d, before)| {
+        i64::try_from(d).unwrap_or(i64::MAX) + if before { 0 } else { RIGHT_PENALTY }
+    })
+}
+
+/// The mentions of `clause`, mention `k` among them (it is never nearer to a signal than
+/// itself, so it needs no skipping).
+fn clause_mentions(mentions: &[Mention], k: usize, clause: Span) -> &[Mention] {
+    let inside = |n: &Mention| n.number_start >= clause.start && n.unit_end <= clause.end;
+    let lo = (0..k)
+        .rev()
+        .take_while(|&p| inside(&mentions[p]))
+        .last()
+        .unwrap_or(k);
+    let hi = (k + 1..mentions.len())
+        .take_while(|&p| inside(&mentions[p]))
+        .last()
+        .map_or(k + 1, |p| p + 1);
+    &mentions[lo..hi]
+}
+
 /// The mention that is the total of mention `k`, when `k` stands after a 其中 in its sentence
 /// (`markers`: where the sentence's part markers start): the last mention with an indicator
 /// before that 其中.
@@ -136,11 +183,18 @@ fn total_of_part(
 ) -> Option<usize> {
     let m = &mentions[k];
     let marker = *markers.iter().rev().find(|&&i| i < m.start)?;
-    (0..k).rev().find(|&p| {
-        mentions[p].end <= marker
-            && mentions[p].start >= sentence.start
-            && verdicts[p].indicator.is_some()
-    })
+    let totals = || {
+        (0..k).rev().filter(move |&p| {
+            mentions[p].end <= marker
+                && mentions[p].start >= sentence.start
+                && verdicts[p].indicator.is_some()
+        })
+    };
+    // The total is counted in the part's unit (`罚没款563.8万元` between a total of cases and
+    // its parts is none of them), when one is.
+    totals()
+        .find(|&p| mentions[p].unit == m.unit)
+        .or_else(|| totals().next())
 }
 
 /// Characters after the measure word in which a signal still describes the number
@@ -160,6 +214,7 @@ impl Catalogue {
         part_markers: Vec<String>,
         noun_after_units: Vec<String>,
         topic_endings: Vec<String>,
+        list_separators: Vec<char>,
     ) -> Catalogue {
         let mut words: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<(usize, Role)>> = Vec::new();
@@ -199,6 +254,7 @@ impl Catalogue {
             part_markers: part_markers.iter().map(|w| w.chars().collect()).collect(),
             noun_after_units,
             topic_endings: topic_endings.iter().map(|w| w.chars().collect()).collect(),
+            list_separators,
         }
     }
 
@@ -216,10 +272,7 @@ impl Catalogue {
         let mut verdicts: Vec<Verdict> = Vec::with_capacity(mentions.len());
         for (k, m) in mentions.iter().enumerate() {
             let Some(sentence) = layout.sentence_at(m.number_start) else {
-                verdicts.push(Verdict {
-                    indicator: None,
-                    rule: "no sentence".into(),
-                });
+                verdicts.push(Verdict::none("no sentence"));
                 continue;
             };
             let span = Span {
@@ -234,12 +287,21 @@ impl Catalogue {
             // `4个部门`: the classifier's own noun follows it, and the number counts that noun.
             let noun_follows = self.noun_after_units.iter().any(|u| *u == m.unit)
                 && chars.get(m.unit_end).is_some_and(|&c| is_han(c));
-            let mut verdict = self.score(m, clause, &words.hits, noun_follows, &mut scores);
+            // The mentions of a clause compete for its signals.
+            let neighbours = clause_mentions(mentions, k, clause);
+            let mut verdict = self.score(
+                m,
+                clause,
+                &words.hits,
+                (chars, neighbours),
+                noun_follows,
+                &mut scores,
+            );
             // No signal in the clause: the topic label before it may name what it counts.
             if verdict.indicator.is_none() && !noun_follows {
                 let topic = self.topic_before(rules, chars, sentence, clause);
                 if let Some(v) = topic.and_then(|t| {
-                    self.score_with_topic(m, t, clause, chars, &words.hits, &mut scores)
+                    self.score_with_topic(m, t, clause, chars, &words.hits, neighbours, &mut scores)
                 }) {
                     verdict = v;
                 }
@@ -270,14 +332,27 @@ impl Catalogue {
             if let Some(ind) = verdict.indicator {
                 if let Some(total) = total_of_part(&words.markers, sentence, mentions, &verdicts, k)
                 {
-                    if verdicts[total].indicator == Some(ind) {
-                        verdict = Verdict {
-                            indicator: None,
-                            rule: format_compact!(
-                                "part of the total {} before 其中",
-                                text.slice(mentions[total].start, mentions[total].end)
-                            ),
-                        };
+                    // A part is of its total's kind: an indicator the total's clause rules out
+                    // (法律援助案件 rules out enforcement_cases) is none for its parts either
+                    // (讨薪案件 inside it).
+                    let total_clause = rules.clause(
+                        chars,
+                        sentence,
+                        Span {
+                            start: mentions[total].number_start,
+                            end: mentions[total].unit_end,
+                        },
+                    );
+                    let subtype = words.hits.iter().any(|h| {
+                        h.start >= total_clause.start
+                            && h.end <= mentions[total].number_start
+                            && self.uses[h.pattern].contains(&(ind, Role::Exclude))
+                    });
+                    if verdicts[total].indicator == Some(ind) || subtype {
+                        verdict = Verdict::none(format_compact!(
+                            "part of the total {} before 其中",
+                            text.slice(mentions[total].start, mentions[total].end)
+                        ));
                     }
                 }
             }
@@ -294,6 +369,7 @@ impl Catalogue {
         m: &Mention,
         clause: Span,
         hits: &[Hit],
+        (chars, neighbours): (&[char], &[Mention]),
         noun_follows: bool,
         scores: &mut Scores,
     ) -> Verdict {
@@ -311,10 +387,8 @@ impl Catalogue {
             let in_clause = h.start >= clause.start && h.end <= clause.end;
             let distance = if noun_follows {
                 (h.start == m.unit_end).then_some(0)
-            } else if in_clause && h.end <= m.number_start {
-                Some(i64::try_from(m.number_start - h.end).unwrap_or(i64::MAX))
-            } else if in_clause && h.start >= m.unit_end && h.start < m.unit_end + RIGHT_WINDOW {
-                Some(i64::try_from(h.start - m.unit_end).unwrap_or(i64::MAX) + RIGHT_PENALTY)
+            } else if in_clause {
+                distance(h, m)
             } else {
                 None
             };
@@ -332,6 +406,11 @@ impl Catalogue {
                     Role::Exclude => {}
                     Role::Signal | Role::Weak | Role::SignalWhen => {
                         let Some(d) = distance else { continue };
+                        // In a list (规范性文件9件、合同协议214件), a signal describes the
+                        // nearest number it can count, not every number of the clause.
+                        if !noun_follows && self.nearer_count(h, i, m, chars, neighbours) {
+                            continue;
+                        }
                         let slot = match role {
                             Role::Signal => &mut best_strong[i],
                             Role::Weak => &mut best_weak[i],
@@ -378,19 +457,47 @@ impl Catalogue {
                 indicator: Some(i),
                 rule: format_compact!("{kind} {}", self.words[pattern]),
             },
-            None if noun_follows => Verdict {
-                indicator: None,
-                rule: "counts the noun written after its classifier".into(),
-            },
-            None => Verdict {
-                indicator: None,
-                rule: "no signal of a catalogue indicator in its clause".into(),
-            },
+            None if noun_follows => Verdict::none("counts the noun written after its classifier"),
+            None => Verdict::none("no signal of a catalogue indicator in its clause"),
         }
+    }
+
+    /// Whether one of `neighbours` (the mentions of the clause) has a better claim than `m` to
+    /// signal `h`, in a unit indicator `i` counts: then `h` is that number's signal. A number
+    /// of the signal's own list item beats one across a list separator (`清理乱搭乱建12处、
+    /// 占道经营摊点86个`: 占道经营 is the 86's); then the nearer number wins, and at the same
+    /// distance the one after the signal (`100%参考、100%合格`: each its own).
+    fn nearer_count(
+        &self,
+        h: &Hit,
+        i: usize,
+        m: &Mention,
+        chars: &[char],
+        neighbours: &[Mention],
+    ) -> bool {
+        let claim = |n: &Mention| {
+            let (d, before) = reach(h, n)?;
+            let between = if before {
+                &chars[h.end..n.number_start]
+            } else {
+                &chars[n.unit_end..h.start]
+            };
+            let across = between.iter().any(|c| self.list_separators.contains(c));
+            // Smaller is a better claim.
+            Some((across, d, !before))
+        };
+        let Some(own) = claim(m) else {
+            return false;
+        };
+        let units = &self.indicators[i].units;
+        neighbours
+            .iter()
+            .any(|n| units.contains(n.unit.as_str()) && claim(n).is_some_and(|other| other < own))
     }
 
     /// The verdict for `m` from its clause and the topic label before it, if that names an
     /// indicator.
+    #[allow(clippy::too_many_arguments)]
     fn score_with_topic(
         &self,
         m: &Mention,
@@ -398,13 +505,14 @@ impl Catalogue {
         clause: Span,
         chars: &[char],
         hits: &[Hit],
+        neighbours: &[Mention],
         scores: &mut Scores,
     ) -> Option<Verdict> {
         let wider = Span {
             start: topic.start,
             end: clause.end,
         };
-        let v = self.score(m, wider, hits, false, scores);
+        let v = self.score(m, wider, hits, (chars, neighbours), false, scores);
         let label: String = chars[topic.start..topic.end].iter().collect();
         v.indicator.map(|i| Verdict {
             indicator: Some(i),

@@ -157,6 +157,8 @@ struct WireClassify {
     noun_after_units: Vec<S>,
     #[serde(default)]
     topic_endings: Vec<S>,
+    #[serde(default)]
+    list_separators: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -909,6 +911,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     let noun_after_units = words(&w.classify.noun_after_units);
     check_words(&w.classify.topic_endings, "classify.topic_endings", p);
     let topic_endings = words(&w.classify.topic_endings);
+    let list_separators = single_chars(&w.classify.list_separators, "classify.list_separators", p);
 
     Some(Config {
         source: String::new(),
@@ -931,6 +934,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
             part_markers,
             noun_after_units,
             topic_endings,
+            list_separators,
         ),
         output: OutputRules { partition_by },
     })
