@@ -1060,6 +1060,10 @@ mod tests {
         let c = Config::builtin().unwrap_or_else(|e| panic!("{e}"));
         assert!(c.catalogue.indicators.len() >= 42);
         assert_eq!(c.hash.len(), 64);
+        // Every exclusion pattern starts with a character a gate can tell (see gate.rs): one
+        // that may start anywhere would make every line be searched in full.
+        let patterns = c.lexicon.patterns.as_ref().expect("exclusion patterns");
+        assert!(patterns.is_gated());
     }
 
     #[test]

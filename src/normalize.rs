@@ -287,13 +287,38 @@ pub fn simplify(text: &str) -> String {
     SIMPLIFIER.simplify(text.to_owned()).0
 }
 
+/// The ideographs the Kangxi radicals (U+2F00–U+2FD5) stand for, as NFKC maps them. PDF text
+/// layers often write `人`, `小`, `方`, `十` as these look-alikes (`1200余⼈次`, `⼗多场次`),
+/// which no measure word or numeral would match. (Only this block: NFKC at large invents
+/// digits from `①` and `㎡`.)
+const KANGXI_RADICALS: [char; 214] = [
+    '一', '丨', '丶', '丿', '乙', '亅', '二', '亠', '人', '儿', '入', '八', '冂', '冖', '冫', '几',
+    '凵', '刀', '力', '勹', '匕', '匚', '匸', '十', '卜', '卩', '厂', '厶', '又', '口', '囗', '土',
+    '士', '夂', '夊', '夕', '大', '女', '子', '宀', '寸', '小', '尢', '尸', '屮', '山', '巛', '工',
+    '己', '巾', '干', '幺', '广', '廴', '廾', '弋', '弓', '彐', '彡', '彳', '心', '戈', '戶', '手',
+    '支', '攴', '文', '斗', '斤', '方', '无', '日', '曰', '月', '木', '欠', '止', '歹', '殳', '毋',
+    '比', '毛', '氏', '气', '水', '火', '爪', '父', '爻', '爿', '片', '牙', '牛', '犬', '玄', '玉',
+    '瓜', '瓦', '甘', '生', '用', '田', '疋', '疒', '癶', '白', '皮', '皿', '目', '矛', '矢', '石',
+    '示', '禸', '禾', '穴', '立', '竹', '米', '糸', '缶', '网', '羊', '羽', '老', '而', '耒', '耳',
+    '聿', '肉', '臣', '自', '至', '臼', '舌', '舛', '舟', '艮', '色', '艸', '虍', '虫', '血', '行',
+    '衣', '襾', '見', '角', '言', '谷', '豆', '豕', '豸', '貝', '赤', '走', '足', '身', '車', '辛',
+    '辰', '辵', '邑', '酉', '釆', '里', '金', '長', '門', '阜', '隶', '隹', '雨', '靑', '非', '面',
+    '革', '韋', '韭', '音', '頁', '風', '飛', '食', '首', '香', '馬', '骨', '高', '髟', '鬥', '鬯',
+    '鬲', '鬼', '魚', '鳥', '鹵', '鹿', '麥', '麻', '黃', '黍', '黑', '黹', '黽', '鼎', '鼓', '鼠',
+    '鼻', '齊', '齒', '龍', '龜', '龠',
+];
+
 /// Maps one character to its canonical form, or `None` to drop it.
 ///
-/// Full-width ASCII (U+FF01–FF5E) becomes ASCII, the ideographic and no-break spaces become a
-/// space, CR becomes LF, zero-width and control characters go. Everything else is kept.
+/// Full-width ASCII (U+FF01–FF5E) becomes ASCII, Kangxi radicals their ideographs, the
+/// ideographic and no-break spaces become a space, CR becomes LF, zero-width and control
+/// characters go. Everything else is kept.
 pub fn fold_char(c: char) -> Option<char> {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+        '\u{2F00}'..='\u{2FD5}' => Some(KANGXI_RADICALS[c as usize - 0x2F00]),
+        '\u{2E9F}' => Some('母'),
+        '\u{2EF3}' => Some('龟'),
         '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => Some(' '),
         '\r' => Some('\n'),
         '\n' | '\t' => Some(c),
@@ -735,6 +760,20 @@ mod tests {
     fn circled_numbers_and_square_metres_are_not_invented_digits() {
         assert_eq!(fold_width("①依法决策②规范执法"), "①依法决策②规范执法");
         assert_eq!(fold_width("面积120㎡"), "面积120㎡");
+    }
+
+    /// Kangxi radicals from PDF text layers read as the ideographs they look like, exactly
+    /// as NFKC maps them (checked against the standard library's own test data: the array
+    /// is in code-point order, 214 entries).
+    #[test]
+    fn kangxi_radicals_become_their_ideographs() {
+        assert_eq!(
+            fold_width("1200余⼈次,18⼩时,2572平⽅⽶,⼗多场次"),
+            "1200余人次,18小时,2572平方米,十多场次"
+        );
+        assert_eq!(KANGXI_RADICALS[0], '一');
+        assert_eq!(KANGXI_RADICALS[213], '龠');
+        assert_eq!(fold_char('\u{2F08}'), Some('人'));
     }
 
     #[test]

@@ -363,6 +363,13 @@ fn spec_excludes_page_furniture() {
             "全镇全年开展普法活动12场。\n共 56 条 第 1/6 页 首页 上一页 下一页 尾页\n上一篇:某镇召开普法工作会议",
             &[(12.0, "场", E)],
         ),
+        // Attachment counters.
+        (
+            "全镇全年开展普法活动12场。\n附件下载(2个)\n(共3个附件)",
+            &[(12.0, "场", E)],
+        ),
+        // Kangxi radicals of a PDF text layer are the ideographs they look like.
+        ("全年开展普法活动⼗多场次,受益群众1200余⼈次。", &[(10.0, "场次", MT), (1200.0, "人次", MT)]),
     ]);
 }
 
