@@ -15,6 +15,8 @@ use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;
 use std::io::{Cursor, Read, Write};
 
+use crate::text::cell_line;
+
 /// Largest uncompressed size accepted for one part of the package.
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -147,6 +149,18 @@ fn paragraphs(xml: &str) -> Result<String, String> {
     let mut in_run = 0usize;
     let mut in_text = 0usize;
     let mut skip = 0usize;
+    // Open table rows (their finished cells) and cells (their finished paragraphs), innermost
+    // last: a row becomes one line, its cells joined by tabs.
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut cells: Vec<Vec<String>> = Vec::new();
+
+    /// A finished paragraph or row goes to the open cell, if any, else it is a line.
+    fn emit(cells: &mut [Vec<String>], lines: &mut Vec<String>, s: String) {
+        match cells.last_mut() {
+            Some(cell) => cell.push(s),
+            None => lines.push(s),
+        }
+    }
 
     fn push(open: &mut [String], lines: &mut Vec<String>, s: &str) {
         match open.last_mut() {
@@ -175,6 +189,8 @@ fn paragraphs(xml: &str) -> Result<String, String> {
                 } else if is_w {
                     match local {
                         "p" => open.push(String::new()),
+                        "tr" => rows.push(Vec::new()),
+                        "tc" => cells.push(Vec::new()),
                         "r" => in_run += 1,
                         "t" if in_run > 0 => in_text += 1,
                         _ => {}
@@ -182,7 +198,7 @@ fn paragraphs(xml: &str) -> Result<String, String> {
                 }
             }
             Event::Empty(e) if skip == 0 && is_w => match e.local_name().as_ref() {
-                "p" => lines.push(String::new()),
+                "p" => emit(&mut cells, &mut lines, String::new()),
                 "tab" if in_run > 0 => push(&mut open, &mut lines, "\t"),
                 "br" | "cr" if in_run > 0 => push(&mut open, &mut lines, "\n"),
                 "noBreakHyphen" if in_run > 0 => push(&mut open, &mut lines, "-"),
@@ -195,7 +211,22 @@ fn paragraphs(xml: &str) -> Result<String, String> {
                     match e.local_name().as_ref() {
                         "p" => {
                             if let Some(p) = open.pop() {
-                                lines.push(p);
+                                emit(&mut cells, &mut lines, p);
+                            }
+                        }
+                        "tc" => {
+                            if let Some(paragraphs) = cells.pop() {
+                                let text = cell_line(paragraphs.iter().map(String::as_str))
+                                    .unwrap_or_else(|| paragraphs.join("\n"));
+                                match rows.last_mut() {
+                                    Some(row) => row.push(text),
+                                    None => emit(&mut cells, &mut lines, text),
+                                }
+                            }
+                        }
+                        "tr" => {
+                            if let Some(row) = rows.pop() {
+                                emit(&mut cells, &mut lines, row.join("\t"));
                             }
                         }
                         "r" => in_run = in_run.saturating_sub(1),
@@ -231,8 +262,10 @@ fn paragraphs(xml: &str) -> Result<String, String> {
             _ => {}
         }
     }
-    // Unclosed paragraphs of a truncated document still count.
+    // Unclosed paragraphs, cells and rows of a truncated document still count.
     lines.extend(open);
+    lines.extend(cells.into_iter().flatten());
+    lines.extend(rows.into_iter().flatten());
     Ok(lines.join("\n"))
 }
 
@@ -355,9 +388,9 @@ mod tests {
                 "共化解 131 件&万<\t乙\n丙",
             ),
             (
-                "table cells are paragraphs, in order",
-                r#"<w:p><w:r><w:t>前</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>甲</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>乙</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:r><w:t>后</w:t></w:r></w:p>"#,
-                "前\n甲\n乙\n后",
+                "a table row is a line, its cells joined by tabs, a short cell's paragraphs by nothing",
+                r#"<w:p><w:r><w:t>前</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>1</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>化解矛盾</w:t></w:r></w:p><w:p><w:r><w:t>纠纷</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>131件</w:t></w:r></w:p></w:tc></w:tr><w:tr><w:tc><w:p><w:r><w:t>2</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:r><w:t>后</w:t></w:r></w:p>"#,
+                "前\n1\t化解矛盾纠纷\t131件\n2\n后",
             ),
             (
                 "deleted text and field codes dropped, insertions kept, empty paragraph kept",

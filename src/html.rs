@@ -17,6 +17,8 @@
 
 use scraper::{ElementRef, Html, Node, Selector};
 
+use crate::text::{cell_line, is_cjk};
+
 /// Compiled selectors.
 #[derive(Debug, Clone)]
 pub struct HtmlExtractor {
@@ -262,7 +264,10 @@ impl HtmlExtractor {
                 match name {
                     "a" => sink.links.depth += 1,
                     "br" => sink.line_break(),
-                    "td" | "th" => sink.cell(),
+                    "td" | "th" => {
+                        sink.cell();
+                        sink.cells.push(sink.out.len());
+                    }
                     "pre" => {
                         sink.block();
                         sink.pre += 1;
@@ -284,6 +289,10 @@ fn close(sink: &mut Sink, el: Option<ElementRef<'_>>) {
     let name = el.value().name();
     if name == "a" {
         sink.links.depth = sink.links.depth.saturating_sub(1);
+    } else if name == "td" || name == "th" {
+        if let Some(start) = sink.cells.pop() {
+            sink.join_cell(start);
+        }
     } else if name == "pre" {
         sink.pre = sink.pre.saturating_sub(1);
         sink.block();
@@ -306,11 +315,6 @@ fn is_hidden(e: &scraper::node::Element) -> bool {
     })
 }
 
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
-}
-
 /// Accumulates text with HTML white-space rules.
 #[derive(Default)]
 struct Sink {
@@ -322,6 +326,8 @@ struct Sink {
     /// Depth of `<pre>` elements.
     pre: usize,
     links: LinkCount,
+    /// Where each open table cell's text starts in `out`, innermost last.
+    cells: Vec<usize>,
 }
 
 /// Han characters written, and those written inside `<a>` elements (`depth` deep).
@@ -396,6 +402,19 @@ impl Sink {
         self.clear_pending();
         self.trim_trailing_spaces();
         self.out.push('\n');
+    }
+
+    /// Makes the cell whose text starts at `start` one line, when it is short (see
+    /// [`crate::text::cell_line`]).
+    fn join_cell(&mut self, start: usize) {
+        if !self.out[start..].contains('\n') {
+            return;
+        }
+        if let Some(line) = cell_line(self.out[start..].split('\n')) {
+            self.out.truncate(start);
+            self.out.push_str(&line);
+            self.clear_pending();
+        }
     }
 
     /// `td`/`th`: a tab between cells of a row.
@@ -531,6 +550,23 @@ mod tests {
 </div>
 <footer>版权所有 © 某某区</footer>
 </body></html>"#;
+
+    /// A short cell is one line whatever blocks it holds, so a row reads label, tab, value;
+    /// a long (layout) cell keeps its paragraphs as lines.
+    #[test]
+    fn short_table_cells_are_one_line_and_layout_cells_keep_their_paragraphs() {
+        let long = "这是一个很长的段落。".repeat(12);
+        let page = format!(
+            "<table><tr><td><p>1</p></td><td><p class=MsoNormal>化解矛盾</p><p>纠纷</p></td>\
+             <td><div>131件</div></td></tr><tr><td><p>2</p></td><td><p>held in</p><p>English</p></td></tr></table>\
+             <table><tr><td><p>一、主要举措</p><p>{long}</p></td></tr></table>"
+        );
+        let t = extractor(&[]).extract(&page);
+        assert_eq!(
+            t.body,
+            format!("1\t化解矛盾纠纷\t131件\n2\theld in English\n一、主要举措\n{long}")
+        );
+    }
 
     #[test]
     fn article_chrome_and_title() {

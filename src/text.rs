@@ -127,6 +127,38 @@ impl BmpSet {
     }
 }
 
+/// Whether `c` is a CJK character or CJK punctuation (a line break between two of them is no
+/// space when a browser renders it).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
+}
+
+/// A table cell with at most this many characters is one line, whatever paragraphs it holds
+/// (`<td><p>化解矛盾纠纷</p></td><td><p>131件</p></td>` is one row of label and value); a
+/// longer one is a layout cell holding an article, whose paragraphs stay lines.
+pub const CELL_JOIN_MAX_CHARS: usize = 100;
+
+/// The lines of a table cell as one line, when the cell is short (else `None`): joined with
+/// nothing between two CJK characters, else with a space.
+pub fn cell_line<'a>(lines: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut joined = String::new();
+    let mut chars = 0;
+    for line in lines.map(str::trim).filter(|l| !l.is_empty()) {
+        chars += line.chars().count();
+        if chars > CELL_JOIN_MAX_CHARS {
+            return None;
+        }
+        let cjk_seam = joined.chars().next_back().is_some_and(is_cjk)
+            && line.chars().next().is_some_and(is_cjk);
+        if !joined.is_empty() && !cjk_seam {
+            joined.push(' ');
+        }
+        joined.push_str(line);
+    }
+    Some(joined)
+}
+
 /// Whether `c` is a common Han character (CJK Unified Ideographs, U+4E00–U+9FFF).
 #[inline]
 pub fn is_han(c: char) -> bool {
