@@ -240,6 +240,7 @@ impl Engine {
                 .extend(chrome.body.lines().map(str::to_owned));
             normalized.chrome.extend(chrome.chrome);
         }
+        normalized.body = self.config.structure.reflow(normalized.body);
         clock.charge(2);
         if let Some(out) = normalized_out {
             out.clone_from(&normalized.body);
@@ -269,7 +270,8 @@ impl Engine {
     /// whatever the text). For tests, `fazhi explain` and anyone embedding fazhi.
     pub fn analyze_text(&self, text: &str, rel_path: &str) -> ReportRecord {
         let mut clock = Clock::new();
-        let normalized = self.config.normalizer.normalize(text);
+        let mut normalized = self.config.normalizer.normalize(text);
+        normalized.body = self.config.structure.reflow(normalized.body);
         let mut record = rows(
             report_id(text.as_bytes()),
             rel_path,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use crate::gate::FirstCharGate;
+use crate::text::is_han;
 
 /// Compiled `[structure]` rules.
 pub struct StructureRules {
@@ -44,6 +45,81 @@ pub struct Layout {
 
 const MAX_HEADING_CHARS: usize = 60;
 
+/// Lines at least this wide (in columns: a CJK character is two) may be lines of a text wrapped
+/// at a fixed width; narrower ones are headings, titles and paragraph ends.
+const MIN_WRAP_WIDTH: usize = 40;
+/// A wrapped text has at least this many lines within [`WRAP_SLACK`] columns of its width…
+const MIN_WRAPPED_LINES: usize = 4;
+/// …and they are at least half of its wide lines.
+const WRAPPED_SHARE: f64 = 0.5;
+/// How much narrower than the width a full line may be (a CJK character that did not fit, a
+/// closing mark pushed to the next line, digits narrower than the two columns counted for a
+/// CJK character).
+const WRAP_SLACK: usize = 6;
+/// [`WRAP_SLACK`] in bytes, for a first look at line lengths: digits are one byte for a column,
+/// CJK characters three for two.
+const WRAP_SLACK_BYTES: usize = 3 * WRAP_SLACK;
+
+/// A line's width in columns: two for a CJK (three- or four-byte) character, one otherwise.
+fn columns(line: &str) -> usize {
+    // Characters, plus one for each led by a byte of three or more (two simple counts the
+    // compiler vectorizes).
+    line.chars().count() + line.bytes().filter(|&b| b >= 0xE0).count()
+}
+
+/// Whether `line` ends in a number, perhaps with its 万/亿/千 multiplier: what a measure word
+/// would follow.
+fn ends_in_number(line: &str) -> bool {
+    let mut b = line.as_bytes();
+    while let Some(rest) = ["万", "亿", "千"]
+        .iter()
+        .find_map(|m| b.strip_suffix(m.as_bytes()))
+    {
+        b = rest;
+    }
+    b.last().is_some_and(u8::is_ascii_digit)
+}
+
+/// The width a text is wrapped at, if it is: the width most of its wide lines fill. The lines'
+/// lengths in bytes are looked at first (a CJK character is three bytes and two columns, so
+/// lines of one width in columns have lengths within [`WRAP_SLACK_BYTES`] of each other): most
+/// texts are told apart without counting columns.
+fn wrap_width(body: &str, spans: &[(usize, usize)]) -> Option<usize> {
+    let lengths: Vec<usize> = spans
+        .iter()
+        .map(|&(s, e)| e - s)
+        .filter(|&n| n >= MIN_WRAP_WIDTH)
+        .collect();
+    widest_cluster(lengths, WRAP_SLACK_BYTES)?;
+    let widths: Vec<usize> = spans
+        .iter()
+        .map(|&(s, e)| columns(&body[s..e]))
+        .filter(|&w| w >= MIN_WRAP_WIDTH)
+        .collect();
+    widest_cluster(widths, WRAP_SLACK)
+}
+
+/// The largest value of the window of `slack` holding the most `values`, when that window
+/// holds at least [`MIN_WRAPPED_LINES`] of them and [`WRAPPED_SHARE`] of all.
+fn widest_cluster(mut values: Vec<usize>, slack: usize) -> Option<usize> {
+    if values.len() < MIN_WRAPPED_LINES {
+        return None;
+    }
+    values.sort_unstable();
+    let (mut best, mut widest, mut lo) = (0, 0, 0);
+    for hi in 0..values.len() {
+        while values[hi] - values[lo] > slack {
+            lo += 1;
+        }
+        if hi + 1 - lo >= best {
+            best = hi + 1 - lo;
+            widest = values[hi];
+        }
+    }
+    (best >= MIN_WRAPPED_LINES && best as f64 >= WRAPPED_SHARE * values.len() as f64)
+        .then_some(widest)
+}
+
 impl StructureRules {
     pub fn new(
         headings: Vec<Regex>,
@@ -57,6 +133,59 @@ impl StructureRules {
             sentence_ends,
             clause_ends,
         }
+    }
+
+    /// `body` with the lines of a hard-wrapped text joined back into paragraphs.
+    ///
+    /// Text taken from a PDF or a fixed-width export is cut every N columns, wherever a
+    /// sentence, a number or a measure word happens to be (`化解矛盾纠` / `纷131件`,
+    /// `25.2万` / `元`). Such a text shows as many wide lines of one width. Then a line that
+    /// fills that width and does not end a sentence goes on with the next line, unless the next
+    /// opens a heading. Whatever the widths, a line that ends in a number (`…执法检查56`,
+    /// `…约320万`) goes on with a next line that starts with a character (`次，…`, `元。…`):
+    /// a measure word is never written on a line of its own. Any other text is returned as it
+    /// is.
+    pub fn reflow(&self, body: String) -> String {
+        // Most texts are neither wrapped nor cut after a number: tell that from the line
+        // lengths and ends alone, without a copy.
+        let spans: Vec<(usize, usize)> = crate::text::lines(&body)
+            .map(|(at, l)| (at, at + l.len()))
+            .collect();
+        let width = wrap_width(&body, &spans);
+        if width.is_none() && !spans.iter().any(|&(s, e)| ends_in_number(&body[s..e])) {
+            return body;
+        }
+        let width = width.unwrap_or(usize::MAX);
+        let ends_sentence = |line: &str| {
+            line.trim_end()
+                .chars()
+                .next_back()
+                .is_none_or(|c| self.sentence_ends.contains(&c) || c == ':')
+        };
+        let mut out = String::with_capacity(body.len());
+        for (k, &(s, e)) in spans.iter().enumerate() {
+            let line = &body[s..e];
+            out.push_str(line);
+            let Some(&(ns, ne)) = spans.get(k + 1) else {
+                break;
+            };
+            let next = &body[ns..ne];
+            let cut_number =
+                ends_in_number(line) && next.starts_with(|c: char| c == '%' || is_han(c));
+            let full = width != usize::MAX && columns(line) + WRAP_SLACK >= width;
+            let goes_on = (full || cut_number)
+                && !ends_sentence(line)
+                && !next.is_empty()
+                && self.heading_level(next).is_none();
+            if !goes_on {
+                out.push('\n');
+            } else if line.ends_with(|c: char| c.is_ascii_alphabetic())
+                && next.starts_with(|c: char| c.is_ascii_alphabetic())
+            {
+                out.push(' '); // a Latin word boundary; digits and CJK join as they are
+            }
+        }
+        out
     }
 
     /// The level of the heading `line` opens, if it is one.
@@ -212,6 +341,41 @@ mod tests {
             vec!['。', ';', '!', '?'],
             vec![',', ':', '。', ';'],
         )
+    }
+
+    /// Text wrapped at a fixed width (28 CJK characters, as 仿宋三号 on A4) is joined back into
+    /// paragraphs: not after a sentence end, not into a heading, not in a text of ordinary
+    /// paragraphs.
+    #[test]
+    fn hard_wrapped_text_is_joined_back_into_paragraphs() {
+        let paragraph = "全年巴城镇司法所共受理各类矛盾纠纷86件，调解成功84件，调解成功率达97%，涉及金额约320万元，全年累计开展法治宣传活动42场次，发放宣传资料1.5万余份，受益群众2万余人次，组织执法检查56次，出动执法人员320人次，查处违法建设12处，办理行政处罚案件18件，罚没款25.2万元。";
+        let chars: Vec<char> = paragraph.chars().collect();
+        let wrapped: Vec<String> = chars.chunks(28).map(|c| c.iter().collect()).collect();
+        let body = format!(
+            "某镇2024年法治政府建设工作报告\n一、主要成效\n{}\n二、存在问题\n宣传形式单一。",
+            wrapped.join("\n")
+        );
+        let want = format!("某镇2024年法治政府建设工作报告\n一、主要成效\n{paragraph}\n二、存在问题\n宣传形式单一。");
+        assert_eq!(rules().reflow(body), want);
+        // Ordinary paragraphs of every length stay as they are.
+        let cut = |n: usize| chars[..n].iter().collect::<String>();
+        let plain = format!(
+            "{paragraph}\n{}\n{paragraph}\n一、主要成效\n{}",
+            cut(30),
+            cut(50)
+        );
+        assert_eq!(rules().reflow(plain.clone()), plain);
+    }
+
+    /// Whatever the widths, a number is not cut from its measure word by a line break.
+    #[test]
+    fn a_line_ending_in_a_number_goes_on_with_its_measure_word() {
+        let body =
+            "全年开展执法检查56\n次，罚没款25.2万\n元，出庭应诉率达100\n%。\n2024\n一、主要成效";
+        assert_eq!(
+            rules().reflow(body.to_owned()),
+            "全年开展执法检查56次，罚没款25.2万元，出庭应诉率达100%。\n2024\n一、主要成效"
+        );
     }
 
     #[test]

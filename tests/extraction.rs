@@ -695,6 +695,26 @@ fn spaces_inside_mentions_change_nothing() {
     ]);
 }
 
+/// Text taken from a PDF is cut every 28 characters, with page numbers between pages: the
+/// lines are joined back, so a number and its measure word, or its signal, meet again.
+#[test]
+fn pdf_text_wrapped_at_a_fixed_width_reads_as_its_paragraphs() {
+    let paragraph = "2024年，全镇司法所共受理各类矛盾纠纷86件，调解成功84件，调解成功率达97%，涉及金额约320万元；全年累计开展法治宣传活动42场次，发放宣传资料1.5万余份，受益群众2万余人次；组织执法检查56次，出动执法人员320人次，查处违法建设12处，办理行政处罚案件18件，罚没款25.2万元。";
+    let chars: Vec<char> = paragraph.chars().collect();
+    let mut pages: Vec<String> = chars.chunks(28).map(|c| c.iter().collect()).collect();
+    pages.insert(3, "- 2 -".to_owned());
+    let text = format!(
+        "某镇2024年法治政府建设工作报告\n一、主要成效\n{}\n二、存在问题\n宣传形式单一。",
+        pages.join("\n")
+    );
+    let got = extract(&text);
+    let whole = extract(&format!(
+        "某镇2024年法治政府建设工作报告\n一、主要成效\n{paragraph}"
+    ));
+    assert_eq!(got, whole);
+    assert!(got.len() >= 12, "{got:?}");
+}
+
 /// Measure words of laws, kinds, items and transactions are kept as written like the others.
 #[test]
 fn more_measure_words_are_kept_as_written() {
