@@ -308,6 +308,37 @@ const KANGXI_RADICALS: [char; 214] = [
     '鼻', '齊', '齒', '龍', '龜', '龠',
 ];
 
+/// A letter-spaced line has at least this many pieces between its spaces…
+const LETTER_SPACED_MIN_PIECES: usize = 6;
+/// …and at least this share of them one character long.
+const LETTER_SPACED_SHARE: f64 = 0.7;
+
+/// The pieces of a letter-spaced line (`全 年 开 展 执 法 检 查 5 6 次`, a heading or a line
+/// set with a space after every character), if it is one. Read as written, its numbers would
+/// be cut in pieces (`5 6次` is 56 次, not 6 次).
+fn letter_spaced(line: &str) -> Option<Vec<&str>> {
+    if !line.contains(' ') {
+        return None;
+    }
+    let pieces: Vec<&str> = line.split(' ').filter(|p| !p.is_empty()).collect();
+    let single = pieces.iter().filter(|p| p.chars().nth(1).is_none()).count();
+    (pieces.len() >= LETTER_SPACED_MIN_PIECES
+        && single as f64 >= LETTER_SPACED_SHARE * pieces.len() as f64)
+        .then_some(pieces)
+}
+
+/// Writes the pieces of a letter-spaced line without the spaces, but for one between two Latin
+/// words or numbers of more than one character (`ICP 2024`).
+fn push_unspaced(out: &mut String, pieces: &[&str]) {
+    let word = |p: &str| p.len() > 1 && p.bytes().all(|b| b.is_ascii_alphanumeric());
+    for (k, p) in pieces.iter().enumerate() {
+        if k > 0 && word(pieces[k - 1]) && word(p) {
+            out.push(' ');
+        }
+        out.push_str(p);
+    }
+}
+
 /// Maps one character to its canonical form, or `None` to drop it.
 ///
 /// Full-width ASCII (U+FF01–FF5E) becomes ASCII, Kangxi radicals their ideographs, the
@@ -712,7 +743,10 @@ impl Normalizer {
             if !body.is_empty() {
                 body.push('\n');
             }
-            body.push_str(line);
+            match letter_spaced(line) {
+                Some(tokens) => push_unspaced(&mut body, &tokens),
+                None => body.push_str(line),
+            }
         }
         NormalizedText {
             body,
@@ -774,6 +808,16 @@ mod tests {
         assert_eq!(KANGXI_RADICALS[0], '一');
         assert_eq!(KANGXI_RADICALS[213], '龠');
         assert_eq!(fold_char('\u{2F08}'), Some('人'));
+    }
+
+    #[test]
+    fn letter_spaced_lines_are_read_without_their_spaces() {
+        let n = normalizer();
+        let t = n.normalize("全 年 开 展 执 法 检 查 5 6 次 , 化 解 纠 纷 1 3 1 件 。\n新 场 乡 2023 年 法 治 政 府 建 设 报 告\n组织执法培训 3 次。\nICP 备 12345678 号");
+        assert_eq!(
+            t.body,
+            "全年开展执法检查56次,化解纠纷131件。\n新场乡2023年法治政府建设报告\n组织执法培训 3 次。\nICP 备 12345678 号"
+        );
     }
 
     #[test]
