@@ -14,6 +14,8 @@
 //! characters alone, instead of walking it over every byte, finds the same matches in a
 //! fraction of the time.
 
+use std::sync::OnceLock;
+
 use regex::Regex;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
@@ -126,7 +128,11 @@ type CacheFn =
 /// non-overlapping); a regex whose matches may start almost anywhere, or that the lazy DFA
 /// cannot run (Unicode word boundaries), is searched by [`Regex`] as usual.
 pub struct GatedRegex {
-    regex: Regex,
+    pattern: String,
+    /// The regex, compiled up front when the search is not gated, else only if the automaton
+    /// ever gives up (it does not on the patterns fazhi ships): compiling it costs as much as
+    /// the rest of the config's exclusion patterns.
+    regex: OnceLock<Regex>,
     gated: Option<FromFirstChars>,
 }
 
@@ -142,7 +148,6 @@ const MAX_FIRST_CHARS: usize = 4096;
 
 impl GatedRegex {
     pub fn new(pattern: &str) -> Result<GatedRegex, regex::Error> {
-        let regex = Regex::new(pattern)?;
         let gated = DFA::builder()
             .configure(DFA::config().starts_for_each_pattern(false))
             .build(pattern)
@@ -157,7 +162,22 @@ impl GatedRegex {
                     caches: Pool::new(make),
                 })
             });
-        Ok(GatedRegex { regex, gated })
+        let regex = OnceLock::new();
+        if gated.is_none() {
+            let _ = regex.set(Regex::new(pattern)?);
+        }
+        Ok(GatedRegex {
+            pattern: pattern.to_owned(),
+            regex,
+            gated,
+        })
+    }
+
+    /// The regex, compiled on first use (it compiled before, as the automaton did).
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            Regex::new(&self.pattern).expect("the pattern compiled as an automaton")
+        })
     }
 
     /// Whether matches are searched from their first characters (else by the regex as usual).
@@ -169,7 +189,7 @@ impl GatedRegex {
     /// finds them (byte offsets).
     pub fn for_each_match(&self, hay: &str, mut found: impl FnMut(usize, usize)) {
         let as_usual = |found: &mut dyn FnMut(usize, usize)| {
-            self.regex
+            self.regex()
                 .find_iter(hay)
                 .for_each(|m| found(m.start(), m.end()));
         };
@@ -204,6 +224,7 @@ impl GatedRegex {
 fn first_chars_anywhere(dfa: &DFA) -> Option<BmpSet> {
     let mut cache = dfa.create_cache();
     let mut bmp = BmpSet::default();
+    let mut walked: Vec<LazyStateID> = Vec::new();
     for before in [
         None,
         Some(b'a'),
@@ -216,7 +237,11 @@ fn first_chars_anywhere(dfa: &DFA) -> Option<BmpSet> {
             .anchored(Anchored::Yes)
             .look_behind(before);
         let state = dfa.start_state(&mut cache, &config).ok()?;
-        admit_first_chars(dfa, &mut cache, state, &mut bmp)?;
+        // Most contexts start in the same state: walk each state once.
+        if !walked.contains(&state) {
+            walked.push(state);
+            admit_first_chars(dfa, &mut cache, state, &mut bmp)?;
+        }
     }
     Some(bmp)
 }
