@@ -26,6 +26,8 @@ pub struct HtmlExtractor {
     drop: Vec<Selector>,
     title: Selector,
     h1: Selector,
+    h2: Selector,
+    article_title: Selector,
 }
 
 /// What [`HtmlExtractor::extract`] found.
@@ -41,6 +43,9 @@ pub struct HtmlText {
     pub matched_selector: Option<String>,
     /// How much of `body` is the text of links.
     pub links: LinkShare,
+    /// Every line that may be the report's title outside the article, in the order to try
+    /// them: `<meta name="ArticleTitle">`, the `<h1>`s, `<title>`, the first `<h2>`s.
+    pub headings: Vec<String>,
 }
 
 /// Han characters of a text, and how many of them are inside links (`<a>`): a page that is
@@ -147,6 +152,8 @@ impl HtmlExtractor {
             drop,
             title: parse("built-in", "title")?,
             h1: parse("built-in", "h1")?,
+            h2: parse("built-in", "h2")?,
+            article_title: parse("built-in", r#"meta[name="ArticleTitle" i]"#)?,
         })
     }
 
@@ -174,21 +181,34 @@ impl HtmlExtractor {
         } else {
             self.walk(root, Mode::Chrome, Some(content_el)).0
         };
-        let title = [&self.title, &self.h1].iter().find_map(|sel| {
-            let el = doc.select(sel).next()?;
+        let text_of = |el: ElementRef<'_>| {
             let mut sink = Sink::default();
             for t in el.text() {
                 sink.text(t);
             }
             let t = sink.finish().0.replace('\n', " ");
             (!t.is_empty()).then_some(t)
-        });
+        };
+        let first = |sel: &Selector| doc.select(sel).next().and_then(text_of);
+        let title = first(&self.title).or_else(|| first(&self.h1));
+        // Where a CMS puts the report's own title: its article-title field, the page's
+        // headings, the window title (which may be cut short or be the site's name).
+        let mut headings: Vec<String> = doc
+            .select(&self.article_title)
+            .filter_map(|m| m.value().attr("content"))
+            .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|c| !c.is_empty())
+            .collect();
+        headings.extend(doc.select(&self.h1).filter_map(text_of));
+        headings.extend(first(&self.title));
+        headings.extend(doc.select(&self.h2).take(3).filter_map(text_of));
         HtmlText {
             title,
             body,
             chrome,
             matched_selector,
             links,
+            headings,
         }
     }
 
@@ -550,6 +570,23 @@ mod tests {
 </div>
 <footer>版权所有 © 某某区</footer>
 </body></html>"#;
+
+    #[test]
+    fn headings_outside_the_article_are_title_candidates_in_order() {
+        let page = r#"<html><head><title>某县人民政府</title><meta name="ArticleTitle" content="某县2024年 法治政府建设年度报告"></head>
+            <body><h1>某县人民政府门户网站</h1><div><h2>某县2024年法治政府建设年度报告</h2><p>正文</p></div></body></html>"#;
+        let t = extractor(&[]).extract(page);
+        assert_eq!(
+            t.headings,
+            [
+                "某县2024年 法治政府建设年度报告",
+                "某县人民政府门户网站",
+                "某县人民政府",
+                "某县2024年法治政府建设年度报告"
+            ]
+        );
+        assert_eq!(t.title.as_deref(), Some("某县人民政府"));
+    }
 
     /// A short cell is one line whatever blocks it holds, so a row reads label, tab, value;
     /// a long (layout) cell keeps its paragraphs as lines.

@@ -173,27 +173,30 @@ impl MetadataRules {
         None
     }
 
-    /// A web page's heading as the title, when the article has none: the part before a site
-    /// name (`…年度报告_某县人民政府`), if it reads as a report title.
-    fn page_title(&self, heading: &str) -> Option<String> {
-        let cut = heading
-            .split(['_', '|', '—', '–'])
-            .next()
-            .unwrap_or(heading)
-            .split(" - ")
-            .next()
-            .unwrap_or(heading)
-            .trim();
-        // `…工作情况报告-利川市人民政府`: a site name after a bare hyphen.
-        let cut = match cut.rsplit_once('-') {
-            Some((head, site))
-                if self
-                    .issuer_suffixes
-                    .iter()
-                    .any(|s| site.trim().ends_with(s.as_str())) =>
-            {
-                head.trim()
-            }
+    /// A web page's heading as the title, when the article has none: the first of its
+    /// headings (one per line, see [`crate::html::HtmlText::headings`]) with a part that reads
+    /// as a report title, without the site and column names around it
+    /// (`…年度报告_某县人民政府`, `某县政府网 - 政务公开 - …年度报告`).
+    fn page_title(&self, headings: &str) -> Option<String> {
+        headings.lines().find_map(|heading| {
+            heading
+                .split(['_', '|', '—', '–'])
+                .flat_map(|part| part.split(" - "))
+                .find_map(|part| self.title_part(part.trim()))
+        })
+    }
+
+    /// `part` of a page heading as the title, if it reads as one.
+    fn title_part(&self, cut: &str) -> Option<String> {
+        let is_site = |s: &str| {
+            let s = s.trim();
+            self.issuer_suffixes.iter().any(|x| s.ends_with(x.as_str())) || s.ends_with("网")
+        };
+        // A site name before or after a bare hyphen: `利川市人民政府-…工作情况报告`,
+        // `…工作情况报告-利川市人民政府`.
+        let cut = match (cut.split_once('-'), cut.rsplit_once('-')) {
+            (Some((site, rest)), _) if is_site(site) => rest.trim(),
+            (_, Some((head, site))) if is_site(site) => head.trim(),
             _ => cut,
         };
         (self.reads_as_title(cut) && !Self::is_paragraph(cut)).then(|| cut.to_owned())
@@ -546,6 +549,22 @@ mod tests {
     #[test]
     fn a_page_title_loses_its_site_name() {
         let m = rules();
+        for (headings, want) in [
+            (
+                "某县人民政府-某县2024年法治政府建设年度报告",
+                "某县2024年法治政府建设年度报告",
+            ),
+            (
+                "某县政府网 - 政务公开 - 法治政府 - 某县2024年法治政府建设年度报告",
+                "某县2024年法治政府建设年度报告",
+            ),
+            (
+                "某县人民政府\n某县2024年法治政府建设年度报告",
+                "某县2024年法治政府建设年度报告",
+            ),
+        ] {
+            assert_eq!(m.page_title(headings).as_deref(), Some(want), "{headings}");
+        }
         assert_eq!(
             m.page_title("某镇2023年法治政府建设情况报告-某市人民政府")
                 .as_deref(),

@@ -224,7 +224,8 @@ impl Engine {
         let (body_text, page_chrome, page_title, links) =
             if is_html_path(rel_path) || html::looks_like_html(&raw_text) {
                 let page = self.config.html.extract(&raw_text);
-                (page.body, page.chrome, page.title, Some(page.links))
+                let headings = (!page.headings.is_empty()).then(|| page.headings.join("\n"));
+                (page.body, page.chrome, headings, Some(page.links))
             } else {
                 (raw_text, String::new(), None, None)
             };
