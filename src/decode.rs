@@ -27,7 +27,9 @@
 //! when the bytes contain four-byte sequences. `forced` skips detection (binary signatures
 //! are still rejected). Never panics; decoding is never silently lossy.
 
-use encoding_rs::{DecoderResult, Encoding, BIG5, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{
+    DecoderResult, Encoding, BIG5, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252,
+};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -194,10 +196,72 @@ fn finish_text(
     {
         return Err(empty_whitespace());
     }
+    if let Some(repaired) = undo_double_encoding(&text) {
+        return Ok(Decoded {
+            text: repaired,
+            encoding: "UTF-8 (double-encoded, repaired)",
+            lossy_count,
+        });
+    }
+    if let Some(why) = mostly_replacement_characters(&text) {
+        return Err(DecodeFailure::Undecodable(why));
+    }
     Ok(Decoded {
         text,
         encoding: encoding_name(enc, bytes),
         lossy_count,
+    })
+}
+
+/// A text with no Chinese character but this many Latin-1 letters (`æ˜†å±±`) may be UTF-8
+/// read as Latin-1 and saved again.
+const MOJIBAKE_MIN_LATIN: usize = 16;
+
+/// The text of a file that was UTF-8, read as Latin-1 (or windows-1252) and saved as UTF-8
+/// again (`æ˜†å±±å¸‚` for `昆山市`), if `text` is one: its characters back to the bytes they
+/// were read from are valid UTF-8 holding Chinese.
+fn undo_double_encoding(text: &str) -> Option<String> {
+    // À..ÿ are 0xC3 0x80..0xBF in UTF-8: a byte count rules out almost every text.
+    let latin = memchr::memchr_iter(0xC3, text.as_bytes())
+        .take(MOJIBAKE_MIN_LATIN)
+        .count();
+    if latin < MOJIBAKE_MIN_LATIN || text.chars().any(crate::text::is_han) {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        if (c as u32) < 0x100 {
+            bytes.push(c as u8);
+        } else {
+            // windows-1252's letters and marks in 0x80-0x9F (`€`, `˜`, `™`…).
+            let (b, _, unmappable) = WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+            match &b[..] {
+                [byte] if !unmappable => bytes.push(*byte),
+                _ => return None,
+            }
+        }
+    }
+    let repaired = String::from_utf8(bytes).ok()?;
+    repaired
+        .chars()
+        .any(crate::text::is_han)
+        .then_some(repaired)
+}
+
+/// Why a text is undecodable when most of it is U+FFFD: a file whose characters were lost to
+/// a wrong decoding before it was saved (`��ɽ�аͳ�`) holds no text left to read.
+fn mostly_replacement_characters(text: &str) -> Option<String> {
+    let replaced = memchr::memmem::find_iter(text.as_bytes(), "\u{FFFD}".as_bytes()).count();
+    if replaced < 16 {
+        return None;
+    }
+    let visible = text.chars().filter(|c| !c.is_whitespace()).count();
+    (replaced * 5 >= visible).then(|| {
+        format!(
+            "{replaced} of its {visible} characters are U+FFFD: the text was damaged by a \
+             wrong decoding before it was saved"
+        )
     })
 }
 
@@ -648,6 +712,35 @@ mod tests {
             Ok(d) => d,
             Err(e) => panic!("decode failed: {e}"),
         }
+    }
+
+    /// UTF-8 read as Latin-1 and saved again is repaired; a text whose characters were lost to
+    /// U+FFFD is undecodable; accented Latin text and a few U+FFFD in Chinese stay as they are.
+    #[test]
+    fn double_encoded_text_is_repaired_and_replacement_characters_are_undecodable() {
+        let report = "昆山市巴城镇2024年法治政府建设工作报告。全年化解矛盾纠纷131件。";
+        let mojibake: String = report.bytes().map(char::from).collect();
+        let d = decode(mojibake.as_bytes(), None, false).expect("repaired");
+        assert_eq!(d.text, report);
+        assert_eq!(d.encoding, "UTF-8 (double-encoded, repaired)");
+
+        let lost: String = report
+            .chars()
+            .map(|c| if c.is_ascii() { c } else { '\u{FFFD}' })
+            .collect();
+        match decode(lost.as_bytes(), None, false) {
+            Err(DecodeFailure::Undecodable(why)) => assert!(why.contains("U+FFFD"), "{why}"),
+            other => panic!("{:?}", other.map(|d| d.text)),
+        }
+
+        let french =
+            "Café, résumé, naïve, déjà vu, à la carte, façade, élève, crème brûlée. ".repeat(3);
+        assert_eq!(
+            decode(french.as_bytes(), None, false).expect("text").text,
+            french
+        );
+        let few = format!("{report}\u{FFFD}{report}");
+        assert_eq!(decode(few.as_bytes(), None, false).expect("text").text, few);
     }
 
     #[test]
