@@ -249,9 +249,19 @@ fn cmd_check(config: Option<PathBuf>) -> Result<Exit, Exit> {
         for ind in &config.catalogue.indicators {
             let mut units: Vec<&str> = ind.units.iter().map(String::as_str).collect();
             units.sort_unstable();
+            // Signals that count only beside a `when` word, after the others.
+            let beside = if ind.signals_when.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; beside {}: {}",
+                    ind.when.join("、"),
+                    ind.signals_when.join("、")
+                )
+            };
             writeln!(
                 out,
-                "{:<34} {:<12} {} {}",
+                "{:<34} {:<12} {} {}{beside}",
                 ind.id,
                 ind.category,
                 pad_to_columns(&units.join(","), 22),
