@@ -3,16 +3,19 @@
 //!
 //! Every `[[indicator]]` in `pipeline.toml` lists its units, its signal words, weak signals,
 //! words that exclude it and, optionally, context words its sentence must contain and signals
-//! that count only beside a `when` word in the clause (a lecture for cadres is training). For each
-//! mention the signals in its clause are scored: longer is more specific, nearer is better, a
-//! signal before the number counts a little more than one just after the measure word. The best
+//! that count only beside a `when` word in the clause (a lecture for cadres is training). For
+//! each mention the signals in its clause are scored: longer is more specific, nearer is better,
+//! a signal before the number counts a little more than one just after the measure word. In a
+//! list (`规范性文件9件、合同协议214件`) a signal describes the number of its own item. The best
 //! indicator whose units admit the mention's unit wins; weak signals (`活动`) only count when no
 //! indicator has a real one. Two rules of report Chinese follow: a clause opening with
 //! `共计/累计/合计` and no signal of its own sums up the mention before it and inherits its
-//! indicator; and after `其中` the parts of a total that would get the total's own indicator get
-//! none (letters and visits inside all petitions), while parts with an entry of their own keep it
-//! (penalty cases inside all enforcement cases). A clause with no signal at all takes one from a
-//! short topic label before it (`信访方面,全年受理86件`, `执法检查:全年…`).
+//! indicator; and after `其中` the parts of a total (the last number before it in the part's
+//! unit) that would get the total's own indicator get none (letters and visits inside all
+//! petitions), nor one the total's clause rules out (讨薪案件 inside 法律援助案件), while parts
+//! with an entry of their own keep it (penalty cases inside all enforcement cases). A clause with
+//! no signal at all takes one from a short topic label before it (`信访方面,全年受理86件`,
+//! `执法检查:全年…`).
 
 use compact_str::{format_compact, CompactString};
 use rustc_hash::FxHashSet;
@@ -173,7 +176,7 @@ fn clause_mentions(mentions: &[Mention], k: usize, clause: Span) -> &[Mention] {
 
 /// The mention that is the total of mention `k`, when `k` stands after a 其中 in its sentence
 /// (`markers`: where the sentence's part markers start): the last mention with an indicator
-/// before that 其中.
+/// before that 其中, in `k`'s unit when there is one.
 fn total_of_part(
     markers: &[usize],
     sentence: Span,

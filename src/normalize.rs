@@ -2,10 +2,11 @@
 //!
 //! Full-width ASCII variants become ASCII (`１２起` → `12起`, `（一）` → `(一)`, `％` → `%`), but
 //! only that block and the ideographic space: blanket NFKC would turn `①` into `1` and `㎡` into
-//! `m2`, inventing numbers. Traditional characters become Simplified (OpenCC `Tw2sp`), only for
+//! `m2`, inventing numbers (Kangxi radicals, which PDF text layers write for `人` or `十`, are
+//! the one other block folded, as NFKC does). Traditional characters become Simplified (OpenCC `Tw2sp`), only for
 //! texts that contain any, so Simplified reports pay nothing. Pinyin glosses are removed
 //! (`鎮(zhèn)` → `镇`), line ends unified, lines trimmed, blank lines and page-debris lines
-//! (patterns from `pipeline.toml`) dropped from the body. Debris lines are kept aside as
+//! (patterns from `pipeline.toml`) dropped from the body, letter-spaced lines closed up. Debris lines are kept aside as
 //! `chrome`, because a `发布日期` line is metadata even though it is not report text.
 
 use std::sync::LazyLock;

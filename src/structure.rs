@@ -1,5 +1,6 @@
 //! Structure: normalized body in, its layout out: headings and the section path at every
-//! position, sentences, and clause boundaries.
+//! position, sentences, and clause boundaries. Before that, [`StructureRules::reflow`] joins the
+//! lines of hard-wrapped (PDF) text back into paragraphs.
 //!
 //! Headings are lines that start with a marker from `[structure] headings` (`一、`, `(一)`,
 //! `1.`, `(1)`, `一是`); the pattern's position in that list is its level. A heading line that
