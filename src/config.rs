@@ -813,6 +813,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         headings,
         single_chars(&w.structure.sentence_ends, "structure.sentence_ends", p),
         structure_clause_ends.clone(),
+        lexicon.multipliers.iter().map(|&(c, _)| c).collect(),
     );
 
     // [metadata]

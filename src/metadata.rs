@@ -188,10 +188,7 @@ impl MetadataRules {
 
     /// `part` of a page heading as the title, if it reads as one.
     fn title_part(&self, cut: &str) -> Option<String> {
-        let is_site = |s: &str| {
-            let s = s.trim();
-            self.issuer_suffixes.iter().any(|x| s.ends_with(x.as_str())) || s.ends_with("网")
-        };
+        let is_site = |s: &str| self.is_issuer_name(s.trim());
         // A site name before or after a bare hyphen: `利川市人民政府-…工作情况报告`,
         // `…工作情况报告-利川市人民政府`.
         let cut = match (cut.split_once('-'), cut.rsplit_once('-')) {

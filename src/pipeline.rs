@@ -232,7 +232,7 @@ impl Engine {
         clock.charge(1);
 
         // normalize
-        let mut normalized = self.config.normalizer.normalize(&body_text);
+        let mut normalized = self.normalize_body(&body_text);
         normalized.page_title = page_title.map(|t| self.config.normalizer.normalize(&t).body);
         if !page_chrome.is_empty() {
             let chrome = self.config.normalizer.normalize(&page_chrome);
@@ -241,7 +241,6 @@ impl Engine {
                 .extend(chrome.body.lines().map(str::to_owned));
             normalized.chrome.extend(chrome.chrome);
         }
-        normalized.body = self.config.structure.reflow(normalized.body);
         clock.charge(2);
         if let Some(out) = normalized_out {
             out.clone_from(&normalized.body);
@@ -271,8 +270,7 @@ impl Engine {
     /// whatever the text). For tests, `fazhi explain` and anyone embedding fazhi.
     pub fn analyze_text(&self, text: &str, rel_path: &str) -> ReportRecord {
         let mut clock = Clock::new();
-        let mut normalized = self.config.normalizer.normalize(text);
-        normalized.body = self.config.structure.reflow(normalized.body);
+        let normalized = self.normalize_body(text);
         let mut record = rows(
             report_id(text.as_bytes()),
             rel_path,
@@ -281,6 +279,13 @@ impl Engine {
         record.bytes = text.len() as i64;
         record.encoding = Some("UTF-8".to_owned());
         record
+    }
+
+    /// The canonical text of a decoded body, its hard-wrapped lines joined back.
+    fn normalize_body(&self, text: &str) -> NormalizedText {
+        let mut normalized = self.config.normalizer.normalize(text);
+        normalized.body = self.config.structure.reflow(normalized.body);
+        normalized
     }
 
     /// Why the text is not a report, if it is not. `links`: how much of a web page's article

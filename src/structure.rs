@@ -20,6 +20,9 @@ pub struct StructureRules {
     headings: Vec<Regex>,
     sentence_ends: Vec<char>,
     clause_ends: Vec<char>,
+    /// The multipliers of `[numbers]` (万, 亿, 千): a line ending in one after digits ends in a
+    /// number.
+    multipliers: Vec<char>,
     /// The characters a heading line can start with, when the patterns tell (derived from
     /// `headings` by [`StructureRules::new`]).
     heading_gate: Option<FirstCharGate>,
@@ -68,19 +71,6 @@ fn columns(line: &str) -> usize {
     line.chars().count() + line.bytes().filter(|&b| b >= 0xE0).count()
 }
 
-/// Whether `line` ends in a number, perhaps with its 万/亿/千 multiplier: what a measure word
-/// would follow.
-fn ends_in_number(line: &str) -> bool {
-    let mut b = line.as_bytes();
-    while let Some(rest) = ["万", "亿", "千"]
-        .iter()
-        .find_map(|m| b.strip_suffix(m.as_bytes()))
-    {
-        b = rest;
-    }
-    b.last().is_some_and(u8::is_ascii_digit)
-}
-
 /// The width a text is wrapped at, if it is: the width most of its wide lines fill. The lines'
 /// lengths in bytes are looked at first (a CJK character is three bytes and two columns, so
 /// lines of one width in columns have lengths within [`WRAP_SLACK_BYTES`] of each other): most
@@ -126,6 +116,7 @@ impl StructureRules {
         headings: Vec<Regex>,
         sentence_ends: Vec<char>,
         clause_ends: Vec<char>,
+        multipliers: Vec<char>,
     ) -> StructureRules {
         let patterns: Vec<&str> = headings.iter().map(Regex::as_str).collect();
         StructureRules {
@@ -133,7 +124,15 @@ impl StructureRules {
             headings,
             sentence_ends,
             clause_ends,
+            multipliers,
         }
+    }
+
+    /// Whether `line` ends in a number, perhaps with its multipliers (`…约320万`): what a
+    /// measure word would follow.
+    fn ends_in_number(&self, line: &str) -> bool {
+        line.trim_end_matches(&self.multipliers[..])
+            .ends_with(|c: char| c.is_ascii_digit())
     }
 
     /// `body` with the lines of a hard-wrapped text joined back into paragraphs.
@@ -153,7 +152,7 @@ impl StructureRules {
             .map(|(at, l)| (at, at + l.len()))
             .collect();
         let width = wrap_width(&body, &spans);
-        if width.is_none() && !spans.iter().any(|&(s, e)| ends_in_number(&body[s..e])) {
+        if width.is_none() && !spans.iter().any(|&(s, e)| self.ends_in_number(&body[s..e])) {
             return body;
         }
         let width = width.unwrap_or(usize::MAX);
@@ -172,7 +171,7 @@ impl StructureRules {
             };
             let next = &body[ns..ne];
             let cut_number =
-                ends_in_number(line) && next.starts_with(|c: char| c == '%' || is_han(c));
+                self.ends_in_number(line) && next.starts_with(|c: char| c == '%' || is_han(c));
             let full = width != usize::MAX && columns(line) + WRAP_SLACK >= width;
             let goes_on = (full || cut_number)
                 && !ends_sentence(line)
@@ -341,6 +340,7 @@ mod tests {
             .collect(),
             vec!['。', ';', '!', '?'],
             vec![',', ':', '。', ';'],
+            vec!['万', '亿', '千'],
         )
     }
 
