@@ -23,7 +23,7 @@ use rustc_hash::FxHashSet;
 use crate::dict::Dictionary;
 use crate::extract::Mention;
 use crate::structure::{Layout, Span, StructureRules};
-use crate::text::{is_han, TextIndex};
+use crate::text::{ends, is_han, starts, TextIndex};
 
 /// One catalogue entry, compiled.
 #[derive(Debug, Clone)]
@@ -317,7 +317,7 @@ impl Catalogue {
             if verdict.indicator.is_none() {
                 if let Some((_, prev)) = previous {
                     let opens_with_total = self.totals.iter().any(|t| {
-                        chars[clause.start..].starts_with(t) && clause.start + t.len() <= m.start
+                        starts(&chars[clause.start..], t) && clause.start + t.len() <= m.start
                     });
                     if let Some(ind) = prev.indicator.filter(|&i| {
                         opens_with_total && self.indicators[i].units.contains(m.unit.as_str())
@@ -539,7 +539,7 @@ impl Catalogue {
             .filter(|&e| e > sentence.start)?;
         let label = rules.clause(chars, sentence, Span { start: end, end });
         let words = &chars[label.start..end];
-        let topical = chars[end] == ':' || self.topic_endings.iter().any(|w| words.ends_with(w));
+        let topical = chars[end] == ':' || self.topic_endings.iter().any(|w| ends(words, w));
         (topical && !words.is_empty() && words.len() <= TOPIC_MAX_CHARS).then_some(Span {
             start: label.start,
             end,
@@ -553,7 +553,7 @@ impl Catalogue {
             sentence,
             hits: self.hits(text, sentence),
             markers: (sentence.start..sentence.end)
-                .filter(|&i| self.part_markers.iter().any(|w| chars[i..].starts_with(w)))
+                .filter(|&i| self.part_markers.iter().any(|w| starts(&chars[i..], w)))
                 .collect(),
         }
     }

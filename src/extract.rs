@@ -28,7 +28,7 @@ use crate::numerals::{
     digit_value, is_chinese_numeral_char, parse_arabic_chars, parse_chinese_chars, power_value,
 };
 use crate::record::Qualifier;
-use crate::text::{is_han, TextIndex};
+use crate::text::{ends, is_han, starts, TextIndex};
 
 /// The compiled vocabulary of numbers, hedges and exclusions (`[numbers]`, `[hedges]`,
 /// `[exclude]` in `pipeline.toml`).
@@ -577,24 +577,6 @@ pub fn index_by_first_char<T>(words: &[(Vec<char>, T)]) -> FxHashMap<char, Vec<u
         }
     }
     index
-}
-
-/// `hay.starts_with(word)`, comparing the first character before calling `memcmp`.
-#[inline]
-fn starts(hay: &[char], word: &[char]) -> bool {
-    match (hay.first(), word.first()) {
-        (Some(h), Some(w)) if h != w => false,
-        _ => hay.starts_with(word),
-    }
-}
-
-/// `hay.ends_with(word)`, comparing the last character before calling `memcmp`.
-#[inline]
-fn ends(hay: &[char], word: &[char]) -> bool {
-    match (hay.last(), word.last()) {
-        (Some(h), Some(w)) if h != w => false,
-        _ => hay.ends_with(word),
-    }
 }
 
 /// Spans `[open, close]` of paired marks on one line, at most `max_inner` characters apart, for

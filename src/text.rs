@@ -159,6 +159,24 @@ pub fn cell_line<'a>(lines: impl Iterator<Item = &'a str>) -> Option<String> {
     Some(joined)
 }
 
+/// `hay.starts_with(word)`, comparing the first character before calling `memcmp`.
+#[inline]
+pub fn starts(hay: &[char], word: &[char]) -> bool {
+    match (hay.first(), word.first()) {
+        (Some(h), Some(w)) if h != w => false,
+        _ => hay.starts_with(word),
+    }
+}
+
+/// `hay.ends_with(word)`, comparing the last character before calling `memcmp`.
+#[inline]
+pub fn ends(hay: &[char], word: &[char]) -> bool {
+    match (hay.last(), word.last()) {
+        (Some(h), Some(w)) if h != w => false,
+        _ => hay.ends_with(word),
+    }
+}
+
 /// Whether `c` is a common Han character (CJK Unified Ideographs, U+4E00–U+9FFF).
 #[inline]
 pub fn is_han(c: char) -> bool {
