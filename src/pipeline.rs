@@ -22,7 +22,7 @@ use crate::extract::Mention;
 use crate::html::{self, LinkShare};
 use crate::normalize::NormalizedText;
 use crate::places::Gazetteer;
-use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord, Status};
+use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord, SharedStr, Status};
 use crate::text::TextIndex;
 
 /// The stages whose time is measured, in pipeline order.
@@ -413,39 +413,43 @@ impl Engine {
 /// Turns an analysis into the report's rows.
 fn rows(id: String, rel_path: &str, a: Analysis) -> ReportRecord {
     let text = &a.text;
-    // Mentions of one sentence follow each other, and share its text.
-    let mut sentence: Option<((usize, usize), Arc<str>)> = None;
-    let mut sentence_of = |span: (usize, usize)| match &sentence {
-        Some((s, shared)) if *s == span => Arc::clone(shared),
-        _ => {
-            let shared: Arc<str> = text.str_slice(span.0, span.1).into();
-            sentence = Some((span, Arc::clone(&shared)));
-            shared
+    // Mentions of one sentence follow each other. The report's sentences go into one buffer,
+    // and each mention keeps its piece of it.
+    let mut buf = String::new();
+    let mut pieces: Vec<Range<usize>> = Vec::with_capacity(a.sentences.len());
+    let mut last = None;
+    for &span in &a.sentences {
+        if last != Some(span) {
+            let start = buf.len();
+            buf.push_str(text.str_slice(span.0, span.1));
+            pieces.push(start..buf.len());
+            last = Some(span);
+        } else if let Some(piece) = pieces.last().cloned() {
+            pieces.push(piece);
         }
-    };
+    }
+    let buf: Arc<str> = buf.into();
     let mentions: Vec<MentionRecord> = a
         .mentions
         .into_iter()
         .zip(a.verdicts)
         .zip(a.sections)
-        .zip(&a.sentences)
+        .zip(pieces)
         .enumerate()
-        .map(
-            |(k, (((m, v), section), &(s_start, s_end)))| MentionRecord {
-                mention_id: k as i32,
-                raw: text.str_slice(m.start, m.end).into(),
-                value: m.value,
-                unit: m.unit,
-                qualifier: m.qualifier,
-                indicator: v.indicator,
-                category: v.category,
-                section,
-                sentence: sentence_of((s_start, s_end)),
-                char_start: m.start as i32,
-                char_end: m.end as i32,
-                rule: v.rule,
-            },
-        )
+        .map(|(k, (((m, v), section), piece))| MentionRecord {
+            mention_id: k as i32,
+            raw: text.str_slice(m.start, m.end).into(),
+            value: m.value,
+            unit: m.unit,
+            qualifier: m.qualifier,
+            indicator: v.indicator,
+            category: v.category,
+            section,
+            sentence: SharedStr::new(Arc::clone(&buf), piece),
+            char_start: m.start as i32,
+            char_end: m.end as i32,
+            rule: v.rule,
+        })
         .collect();
     let indicators = indicator_rows(&mentions);
     let error = (!a.refused.is_empty()).then(|| {

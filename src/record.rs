@@ -3,6 +3,7 @@
 //! writer sees; counts such as `n_mentions` are derived from the vectors when rows are written.
 
 use std::fmt;
+use std::ops::{Deref, Range};
 use std::sync::Arc;
 
 use compact_str::CompactString;
@@ -204,8 +205,8 @@ impl ReportRecord {
 ///
 /// A report has dozens of mentions, and each used to cost seven heap strings, allocated in a
 /// worker and freed by the writer. The short ones (a unit, an indicator id, the raw text, a rule)
-/// are [`CompactString`]s, kept inline up to 24 bytes; the section and the sentence are shared by
-/// the mentions that stand in the same one.
+/// are [`CompactString`]s, kept inline up to 24 bytes; the section is shared by the mentions
+/// under the same heading, and the sentences of a report are pieces of one [`SharedStr`] buffer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MentionRecord {
     /// Order within the report, from 0.
@@ -220,12 +221,82 @@ pub struct MentionRecord {
     pub category: Option<CompactString>,
     /// Heading path the mention stands under, ` > `-joined; empty before the first heading.
     pub section: Arc<str>,
-    pub sentence: Arc<str>,
+    pub sentence: SharedStr,
     /// Offsets of `raw` in the normalized text, in characters.
     pub char_start: i32,
     pub char_end: i32,
     /// Which rule produced the indicator (or why none), for `fazhi explain`.
     pub rule: CompactString,
+}
+
+/// A piece of a string that several records share. The sentences of a report's mentions are
+/// pieces of one buffer: the report costs one allocation for them, and the writer one free,
+/// where a string per sentence cost one of each per sentence (most of the time spent dropping a
+/// written report).
+#[derive(Clone)]
+pub struct SharedStr {
+    buf: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl SharedStr {
+    /// `buf[range]`. Panics if `range` is not a char-boundary range of `buf` within `u32`.
+    pub fn new(buf: Arc<str>, range: Range<usize>) -> SharedStr {
+        assert!(
+            buf.get(range.clone()).is_some(),
+            "not a piece of the buffer"
+        );
+        let piece = |i: usize| u32::try_from(i).expect("a buffer of less than 4 GB");
+        SharedStr {
+            start: piece(range.start),
+            end: piece(range.end),
+            buf,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.buf[self.start as usize..self.end as usize]
+    }
+}
+
+impl Deref for SharedStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> SharedStr {
+        SharedStr::from(s.to_owned())
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(s: String) -> SharedStr {
+        let len = s.len();
+        SharedStr::new(s.into(), 0..len)
+    }
+}
+
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &SharedStr) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 /// The first mention of an indicator in a report, with how many mentions carried it.
@@ -251,6 +322,23 @@ mod tests {
         assert_eq!(Date::new(2000, 3, 1).unwrap().days_since_epoch(), 11_017);
         assert_eq!(Date::new(2024, 12, 4).unwrap().days_since_epoch(), 20_061);
         assert_eq!(Date::new(1969, 12, 31).unwrap().days_since_epoch(), -1);
+    }
+
+    #[test]
+    fn shared_strings_are_their_piece_of_the_buffer() {
+        let buf: Arc<str> = "全年化解纠纷131件。持证率100%。".into();
+        let second = "全年化解纠纷131件。".len()..buf.len();
+        let piece = SharedStr::new(Arc::clone(&buf), second);
+        assert_eq!(&*piece, "持证率100%。");
+        assert_eq!(piece, SharedStr::from("持证率100%。"));
+        assert_ne!(piece, SharedStr::new(buf, 0..3));
+        assert_eq!(format!("{piece:?}"), "\"持证率100%。\"");
+    }
+
+    #[test]
+    #[should_panic(expected = "not a piece of the buffer")]
+    fn a_piece_must_cut_at_character_boundaries() {
+        SharedStr::new("纠纷".into(), 0..1);
     }
 
     #[test]
