@@ -619,9 +619,14 @@ fn without_assertions(pattern: &str) -> bool {
     depth == 0
 }
 
-static PINYIN_GLOSS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\p{Han})\s?\((?:[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ]{1,7}\s?){1,4}\)")
-        .expect("pinyin gloss pattern is valid")
+/// A Han character glossed with pinyin in brackets, as some sites print every character
+/// (`鎮(zhèn)`); it is replaced by the character alone.
+const PINYIN_GLOSS: &str =
+    r"(\p{Han})\s?\((?:[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ]{1,7}\s?){1,4}\)";
+
+/// [`PINYIN_GLOSS`] anchored at the start of the haystack.
+static PINYIN_GLOSS_AT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!("^{PINYIN_GLOSS}")).expect("pinyin gloss pattern is valid")
 });
 
 /// Whether [`PINYIN_GLOSS`] can match: some `(` is followed by a letter of its class. Most
@@ -640,12 +645,13 @@ fn is_gloss_letter(c: char) -> bool {
 /// four syllables of seven letters each followed by a space, and `)`.
 const GLOSS_MAX_CHARS: usize = 1 + 1 + 1 + 4 * 8 + 1;
 
-/// `PINYIN_GLOSS.replace_all(text, "$1")`, but searching only small windows around each `(`
-/// that opens on a letter. Every match holds exactly one `(` (letters and spaces cannot be
-/// one), one or two characters after its start, and is at most [`GLOSS_MAX_CHARS`] long, so a
-/// window from two characters before the `(` to the longest match after it finds the same match
-/// as a search of the whole text. Searching the whole text instead made the regex engine (a
-/// bounded backtracker) clear a visited-set as large as the rest of the text for every match.
+/// `Regex::new(PINYIN_GLOSS).replace_all(text, "$1")`, trying the pattern only where a match
+/// can start. Every match holds exactly one `(` (letters and spaces cannot be one), which
+/// follows its first character or the space after it: so a match is one of the pattern tried
+/// anchored two characters before a `(` that opens on a letter, then one character before it.
+/// Each try reads at most [`GLOSS_MAX_CHARS`] characters. Searching the whole text instead
+/// made the regex engine (a bounded backtracker) clear a visited-set as large as the rest of
+/// the text for every match.
 fn remove_glosses(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0; // bytes of `text` already in `out` (also: end of the last match)
@@ -653,28 +659,24 @@ fn remove_glosses(text: &str) -> String {
         if open < copied || !text[open + 1..].chars().next().is_some_and(is_gloss_letter) {
             continue;
         }
-        let start = text[copied..open]
-            .char_indices()
-            .rev()
-            .nth(1)
-            .or_else(|| text[copied..open].char_indices().next())
-            .map_or(open, |(i, _)| copied + i);
-        let end = text[open..]
-            .char_indices()
-            .nth(GLOSS_MAX_CHARS)
-            .map_or(text.len(), |(i, _)| open + i);
-        let window = &text[start..end];
-        // No captures needed: group 1 is the match's first character (one `\p{Han}`).
-        let Some(m) = PINYIN_GLOSS.find(window) else {
+        let mut end = (open + 4 * GLOSS_MAX_CHARS).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut before = text[copied..open].char_indices().rev().take(2);
+        let (one, two) = (before.next(), before.next());
+        let found = [two, one].into_iter().flatten().find_map(|(i, _)| {
+            let start = copied + i;
+            PINYIN_GLOSS_AT
+                .find(&text[start..end])
+                .map(|m| (start, start + m.end()))
+        });
+        let Some((start, match_end)) = found else {
             continue;
         };
-        if start + m.start() > open {
-            continue; // a later `(` in the window; it gets its own window
-        }
-        let han = m.as_str().chars().next().map_or(0, char::len_utf8);
-        out.push_str(&text[copied..start + m.start()]);
-        out.push_str(&m.as_str()[..han]);
-        copied = start + m.end();
+        let han = text[start..].chars().next().map_or(0, char::len_utf8);
+        out.push_str(&text[copied..start + han]);
+        copied = match_end;
     }
     out.push_str(&text[copied..]);
     out
@@ -921,8 +923,39 @@ mod tests {
             "(a)甲(b)",
             "法律顧問\n(gù wèn)",
         ] {
-            let whole = PINYIN_GLOSS.replace_all(text, "$1");
+            let whole = Regex::new(PINYIN_GLOSS).unwrap().replace_all(text, "$1");
             assert_eq!(remove_glosses(text), whole, "{text}");
+        }
+    }
+
+    #[test]
+    fn glosses_are_removed_like_the_whole_text_regex_does_on_random_texts() {
+        let whole = Regex::new(PINYIN_GLOSS).unwrap();
+        let pieces = [
+            "鎮",
+            "习",
+            "(",
+            ")",
+            " ",
+            "\n",
+            "zhèn",
+            "ab",
+            "abcdefgh",
+            "x1",
+            "ǖ",
+            "((",
+            "件",
+            "。",
+            "(gù wèn)",
+            "〇",
+            "㐀",
+        ];
+        for text in crate::text::tests::texts_from_pieces(&pieces, 12, 20_000, 5) {
+            assert_eq!(
+                remove_glosses(&text),
+                whole.replace_all(&text, "$1"),
+                "{text:?}"
+            );
         }
     }
 
