@@ -566,15 +566,24 @@ impl Catalogue {
         let Some(dictionary) = &self.dictionary else {
             return Vec::new();
         };
+        let body = text.as_str();
         let from = text.byte_of(sentence.start);
-        let to = text.byte_of(sentence.end + dictionary.max_len());
+        let sentence_end = text.byte_of(sentence.end);
+        let mut to = (sentence_end + dictionary.max_len()).min(body.len());
+        while !body.is_char_boundary(to) {
+            to += 1;
+        }
+        let window = &body.as_bytes()[from..to];
         let mut hits: Vec<Hit> = Vec::new();
-        dictionary.for_each_overlapping(&text.as_str()[from..to], |m| {
-            let start = text.char_at(from + m.start);
-            if start < sentence.end {
+        // Hits come by start: each one's character offset is counted on from the last one's.
+        let (mut byte, mut start) = (0, sentence.start);
+        dictionary.for_each_overlapping(&body[from..to], |m| {
+            if from + m.start < sentence_end {
+                start += char_count(&window[byte..m.start]);
+                byte = m.start;
                 hits.push(Hit {
                     start,
-                    end: text.char_at(from + m.end),
+                    end: start + char_count(&window[m.start..m.end]),
                     pattern: m.word as usize,
                 });
             }
@@ -582,5 +591,50 @@ impl Catalogue {
         // Words are distinct, so (start, end) names one hit and the order is total.
         hits.sort_by_key(|h| (h.start, h.end));
         hits
+    }
+}
+
+/// The characters of a UTF-8 piece: its bytes that are not continuation bytes.
+fn char_count(utf8: &[u8]) -> usize {
+    utf8.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// The hits of each sentence, found in a window and counted on in characters, are those of
+    /// one overlapping search of the whole body that start in the sentence.
+    #[test]
+    fn sentence_hits_are_the_whole_body_hits_that_start_in_it() {
+        let catalogue = Config::builtin().unwrap().catalogue;
+        let dictionary = catalogue.dictionary.as_ref().unwrap();
+        let body = "2023年,共办理行政复议案件12件。A类 培训执法人员300人次;化解矛盾纠纷131件\n\
+                    开展法治宣传活动56场,行政诉讼案件 出庭应诉率100%。";
+        let text = TextIndex::new(body.to_owned());
+        let mut whole = Vec::new();
+        dictionary.for_each_overlapping(body, |m| {
+            whole.push((text.char_at(m.start), text.char_at(m.end), m.word as usize));
+        });
+        whole.sort();
+        let mut found = Vec::new();
+        let ends = ['。', ';', '\n'];
+        let mut start = 0;
+        for (i, c) in text.chars.iter().enumerate() {
+            if ends.contains(c) || i + 1 == text.chars.len() {
+                let sentence = Span { start, end: i + 1 };
+                found.extend(
+                    catalogue
+                        .hits(&text, sentence)
+                        .into_iter()
+                        .map(|h| (h.start, h.end, h.pattern)),
+                );
+                start = i + 1;
+            }
+        }
+        found.sort();
+        assert!(whole.len() > 5, "{whole:?}");
+        assert_eq!(found, whole);
     }
 }
