@@ -269,6 +269,24 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn characters_are_decoded_as_the_standard_library_does() {
+        let pieces = [
+            "a", "\n", "é", "化", "。", "，", "𠀀", "😀", "\u{FFFD}", "\u{7F}", "ÿ", "\u{800}",
+        ];
+        for text in texts_from_pieces(&pieces, 9, 2_000, 3) {
+            let t = TextIndex::new(text.clone());
+            assert_eq!(t.chars, text.chars().collect::<Vec<_>>(), "{text:?}");
+            let starts: Vec<usize> = (0..=t.chars.len()).map(|c| t.byte_of(c)).collect();
+            let expected: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
+            assert_eq!(starts, expected, "{text:?}");
+        }
+    }
+
+    #[test]
     fn byte_offsets_map_to_character_offsets() {
         let t = TextIndex::new("a化解b".to_owned());
         assert_eq!(t.char_at(0), 0);
