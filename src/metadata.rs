@@ -82,7 +82,7 @@ static CHINESE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 
 impl MetadataRules {
     pub fn read(&self, text: &NormalizedText) -> TextMeta {
-        let lines: Vec<&str> = text.body.lines().collect();
+        let lines = crate::text::str_lines(&text.body);
         let title = self
             .title(&lines)
             .or_else(|| text.page_title.as_deref().and_then(|t| self.page_title(t)));
@@ -225,7 +225,7 @@ impl MetadataRules {
             if !may_hold_year(line) && !may_hold_chinese_year(line) {
                 continue;
             }
-            for sentence in line.split_inclusive(['。', ';']) {
+            for sentence in sentences(line) {
                 let years = years_in(sentence);
                 if years.is_empty() {
                     continue;
@@ -262,8 +262,8 @@ impl MetadataRules {
         let labelled = head.join("\n");
         if let Some(d) = self
             .published_label
-            .captures_iter(&labelled)
-            .find_map(|c| date_from(&c[0]))
+            .find_iter(&labelled)
+            .find_map(|m| date_from(m.as_str()))
         {
             return Some(d);
         }
@@ -308,6 +308,23 @@ impl MetadataRules {
         self.issuer_suffixes.iter().any(|x| s.ends_with(x.as_str()))
             && s.chars().count() <= ISSUER_MAX_CHARS
     }
+}
+
+/// `line.split_inclusive(['。', ';'])`, found with a byte search: the sentences a year votes
+/// from.
+fn sentences(line: &str) -> impl Iterator<Item = &str> {
+    let b = line.as_bytes();
+    // `;` is one byte; `。` is E3 80 82, and E3 leads no other character that ends a sentence.
+    let ends = memchr::memchr2_iter(b';', 0xE3, b)
+        .filter(move |&i| b[i] == b';' || b.get(i + 1..i + 3) == Some(&[0x80, 0x82][..]))
+        .map(move |i| if b[i] == b';' { i + 1 } else { i + 3 });
+    let mut start = 0;
+    ends.chain(std::iter::once(line.len()))
+        .filter_map(move |end| {
+            let piece = (start < end).then(|| &line[start..end]);
+            start = end;
+            piece
+        })
 }
 
 fn contains_any(line: &str, words: &[String]) -> bool {
@@ -493,6 +510,17 @@ mod tests {
             chrome: chrome.iter().map(|s| s.to_string()).collect(),
             ..NormalizedText::default()
         })
+    }
+
+    #[test]
+    fn year_sentences_are_split_like_split_inclusive() {
+        let pieces = [
+            "。", ";", "a", "年", "2023", "ア", "、", "「", "\u{3000}", ";;", "。。",
+        ];
+        for text in crate::text::tests::texts_from_pieces(&pieces, 8, 5_000, 4) {
+            let expected: Vec<&str> = text.split_inclusive(['。', ';']).collect();
+            assert_eq!(sentences(&text).collect::<Vec<_>>(), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -196,9 +196,39 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// `text.lines().collect()`, split with [`lines`]: every piece before a `\n` without a `\r`
+/// that ends it, then the rest unless it is empty.
+pub fn str_lines(text: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = lines(text)
+        .map(|(start, l)| {
+            if start + l.len() < text.len() {
+                l.strip_suffix('\r').unwrap_or(l)
+            } else {
+                l
+            }
+        })
+        .collect();
+    if out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn str_lines_are_those_of_the_standard_library() {
+        let pieces = ["a", "\n", "\r", "\r\n", "化", "", " "];
+        for text in texts_from_pieces(&pieces, 7, 3_000, 9) {
+            assert_eq!(
+                str_lines(&text),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn lines_split_like_str_split_with_offsets() {
