@@ -456,10 +456,16 @@ impl Catalogue {
                 .map(|c| (c, "weak signal"))
         });
         match chosen {
-            Some(((_, i, pattern), kind)) => Verdict {
-                indicator: Some(i),
-                rule: format_compact!("{kind} {}", self.words[pattern]),
-            },
+            Some(((_, i, pattern), kind)) => {
+                // Pieced together: the formatting machinery cost more than the rest of a verdict.
+                let mut rule = CompactString::new(kind);
+                rule.push(' ');
+                rule.push_str(&self.words[pattern]);
+                Verdict {
+                    indicator: Some(i),
+                    rule,
+                }
+            }
             None if noun_follows => Verdict::none("counts the noun written after its classifier"),
             None => Verdict::none("no signal of a catalogue indicator in its clause"),
         }

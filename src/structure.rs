@@ -228,7 +228,7 @@ impl StructureRules {
             }
             layout.lines.push(span);
             if let Some(level) = self.heading_level(line) {
-                let name = self.heading_name(line);
+                let name = heading_name(&ends, line);
                 path.retain(|(l, _)| *l < level);
                 path.push((level, name));
                 let joined = path
@@ -241,19 +241,6 @@ impl StructureRules {
             split_sentences(&ends, chars, span, &mut layout.sentences);
         }
         layout
-    }
-
-    fn heading_name(&self, line: &str) -> String {
-        let cut = line
-            .char_indices()
-            .find(|(_, c)| self.sentence_ends.contains(c))
-            .map_or(line.len(), |(i, _)| i);
-        let name = &line[..cut];
-        let end = name
-            .char_indices()
-            .nth(MAX_HEADING_CHARS)
-            .map_or(name.len(), |(i, _)| i);
-        name[..end].to_owned()
     }
 
     /// The clause around `span` inside `sentence`: from after the last clause end before it to
@@ -286,6 +273,19 @@ impl<'a> CharSet<'a> {
     fn contains(&self, c: char) -> bool {
         self.mask & (1 << (c as u32 % 64)) != 0 && self.chars.contains(&c)
     }
+}
+
+/// A heading's name: the line up to its first sentence end, at most [`MAX_HEADING_CHARS`]
+/// characters of it.
+fn heading_name(ends: &CharSet, line: &str) -> String {
+    let mut end = line.len();
+    for (k, (i, c)) in line.char_indices().enumerate() {
+        if k == MAX_HEADING_CHARS || ends.contains(c) {
+            end = i;
+            break;
+        }
+    }
+    line[..end].to_owned()
 }
 
 fn split_sentences(ends: &CharSet, chars: &[char], line: Span, out: &mut Vec<Span>) {
