@@ -468,6 +468,10 @@ mod tests {
             "一村一辅警",
             "一村",
             "村一",
+            // Pairs that start only longer words: found through their first three characters.
+            "道新村",
+            "镇新华街",
+            "cab",
         ];
         let pieces = [
             "城", "关", "镇", "街", "道", "新", "华", "a", "b", "c", "一", "村", "辅", "警", "x",
@@ -493,8 +497,10 @@ mod tests {
             "一村",
             "村一",
             "一",
+            "道新村",
+            "镇新华街",
         ];
-        let with_ascii = [&cjk[..], &["a", "ab", "abc", "bc", "1一"]].concat();
+        let with_ascii = [&cjk[..], &["a", "ab", "abc", "bc", "1一", "cab"]].concat();
         let pieces = [
             "城", "关", "镇", "街", "道", "新", "华", "a", "b", "c", "1", "一", "村", "辅", "警",
             "x",
