@@ -579,17 +579,17 @@ impl Catalogue {
         while !body.is_char_boundary(to) {
             to += 1;
         }
-        let window = &body.as_bytes()[from..to];
+        let window = &body[from..to];
         let mut hits: Vec<Hit> = Vec::new();
         // Hits come by start: each one's character offset is counted on from the last one's.
         let (mut byte, mut start) = (0, sentence.start);
-        dictionary.for_each_overlapping(&body[from..to], |m| {
+        dictionary.for_each_overlapping(window, |m| {
             if from + m.start < sentence_end {
-                start += char_count(&window[byte..m.start]);
+                start += window[byte..m.start].chars().count();
                 byte = m.start;
                 hits.push(Hit {
                     start,
-                    end: start + char_count(&window[m.start..m.end]),
+                    end: start + window[m.start..m.end].chars().count(),
                     pattern: m.word as usize,
                 });
             }
@@ -598,11 +598,6 @@ impl Catalogue {
         hits.sort_by_key(|h| (h.start, h.end));
         hits
     }
-}
-
-/// The characters of a UTF-8 piece: its bytes that are not continuation bytes.
-fn char_count(utf8: &[u8]) -> usize {
-    utf8.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 #[cfg(test)]

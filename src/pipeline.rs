@@ -417,16 +417,14 @@ fn rows(id: String, rel_path: &str, a: Analysis) -> ReportRecord {
     // and each mention keeps its piece of it.
     let mut buf = String::new();
     let mut pieces: Vec<Range<usize>> = Vec::with_capacity(a.sentences.len());
-    let mut last = None;
-    for &span in &a.sentences {
-        if last != Some(span) {
-            let start = buf.len();
-            buf.push_str(text.str_slice(span.0, span.1));
-            pieces.push(start..buf.len());
-            last = Some(span);
-        } else if let Some(piece) = pieces.last().cloned() {
-            pieces.push(piece);
+    let mut piece = 0..0;
+    for (k, &(start, end)) in a.sentences.iter().enumerate() {
+        if k == 0 || a.sentences[k - 1] != (start, end) {
+            let at = buf.len();
+            buf.push_str(text.str_slice(start, end));
+            piece = at..buf.len();
         }
+        pieces.push(piece.clone());
     }
     let buf: Arc<str> = buf.into();
     let mentions: Vec<MentionRecord> = a
