@@ -81,7 +81,11 @@ impl BitSet {
     #[inline]
     fn may_contain(&self, key: u64) -> bool {
         let slot = self.slot(key);
-        self.words[slot / 64] & (1 << (slot % 64)) != 0
+        // `get` rather than an index: the slot is always in range, and this way the hot loop
+        // carries no panic path.
+        self.words
+            .get(slot / 64)
+            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
     }
 }
 
@@ -160,7 +164,6 @@ impl Dictionary {
     pub fn new<S: AsRef<str>>(words: &[S]) -> Result<Dictionary, String> {
         // About 16 bits per key keeps false candidates near 1 in 16; 128 KB at most.
         let mut pairs = BitSet::new((words.len() * 16).clamp(1 << 12, 1 << 20));
-        let mut singles = BitSet::new(1 << 12);
         let mut single_ids = FxHashMap::default();
         // (key, word, id) of every distinct word of two or more characters.
         let mut seen: FxHashSet<&str> = FxHashSet::default();
@@ -187,9 +190,7 @@ impl Dictionary {
             };
             ascii_in_keys |= bytes[..key_len].iter().any(u8::is_ascii);
             if n == 1 {
-                let key = low_bytes(w, first);
-                singles.insert(key);
-                single_ids.insert(key, id as u32);
+                single_ids.insert(low_bytes(w, first), id as u32);
             } else {
                 let key = low_bytes(w, first + utf8_len(bytes[first]));
                 pairs.insert(key);
@@ -212,6 +213,12 @@ impl Dictionary {
                 id,
             });
             arena.push_str(word);
+        }
+        // Sized like `pairs`: a dictionary of single characters (the Traditional→Simplified
+        // one has thousands) would otherwise fill a small set and pass most positions.
+        let mut singles = BitSet::new((single_ids.len() * 16).clamp(1 << 12, 1 << 20));
+        for &key in single_ids.keys() {
+            singles.insert(key);
         }
         Ok(Dictionary {
             pairs,
@@ -246,20 +253,46 @@ impl Dictionary {
     /// reports, in another order.
     pub fn for_each_overlapping(&self, text: &str, mut found: impl FnMut(Match)) {
         let bytes = text.as_bytes();
-        let mut pos = 0;
+        let mut pos = self.next_candidate(bytes, 0);
         while pos < bytes.len() {
-            let lead = bytes[pos];
-            if !self.ascii_in_keys && lead < 0x80 {
-                pos += 1; // starts no word
-                continue;
-            }
-            if self.skips(bytes, pos) {
-                pos += 3;
-                continue;
-            }
             self.each_at(bytes, pos, &mut found);
-            pos += utf8_len(lead);
+            pos = self.next_candidate(bytes, pos + utf8_len(bytes[pos]));
         }
+    }
+
+    /// The first position at or after `pos` (a character boundary) that [`Dictionary::skips`]
+    /// and the ASCII rule do not rule out, or the text's end: the scan's inner loop. Its usual
+    /// step, two three-byte characters, costs one mask test and two probes, with no branch on
+    /// which probe said yes.
+    #[inline(always)]
+    fn next_candidate(&self, bytes: &[u8], mut pos: usize) -> usize {
+        while let Some(w) = bytes.get(pos..pos + 8) {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            if w & 0xF0_0000_F0 == 0xE0_0000_E0 {
+                let pair = self.pairs.may_contain(w & 0xFFFF_FFFF_FFFF);
+                // Both probes, then one branch on either (`has_singles` is the same every time).
+                let single = self.has_singles && self.singles.may_contain(w & 0xFF_FFFF);
+                if pair | single {
+                    return pos;
+                }
+                pos += 3;
+            } else if !self.ascii_in_keys && w & 0x80 == 0 {
+                pos += 1; // starts no word
+            } else if self.skips(bytes, pos) {
+                pos += 3;
+            } else {
+                return pos;
+            }
+        }
+        // The last seven bytes.
+        while pos < bytes.len() {
+            if !self.ascii_in_keys && bytes[pos] < 0x80 {
+                pos += 1;
+            } else {
+                return pos;
+            }
+        }
+        pos
     }
 
     /// Whether no word starts at `pos`, told from the usual case alone: two three-byte
@@ -378,14 +411,10 @@ impl Iterator for Matches<'_, '_> {
     fn next(&mut self) -> Option<Match> {
         let bytes = self.text.as_bytes();
         let dict = self.dict;
-        while self.pos < bytes.len() {
-            if !dict.ascii_in_keys && bytes[self.pos] < 0x80 {
-                self.pos += 1; // starts no word
-                continue;
-            }
-            if dict.skips(bytes, self.pos) {
-                self.pos += 3;
-                continue;
+        loop {
+            self.pos = dict.next_candidate(bytes, self.pos);
+            if self.pos >= bytes.len() {
+                return None;
             }
             if let Some(m) = dict.longest_at(self.text, self.pos) {
                 self.pos = m.end;
@@ -393,7 +422,6 @@ impl Iterator for Matches<'_, '_> {
             }
             self.pos += utf8_len(bytes[self.pos]);
         }
-        None
     }
 }
 
@@ -519,6 +547,37 @@ mod tests {
                 want.sort_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
                 assert_eq!(got, want, "{text}");
             }
+        }
+    }
+
+    #[test]
+    fn thousands_of_one_character_words_are_all_found() {
+        // As in a character-by-character conversion table: every other ideograph of a block is
+        // a word, a few pairs too; texts mix them with characters that are no word and ASCII.
+        let chars: Vec<String> = (0x4E00u32..0x4E00 + 12_000)
+            .filter_map(char::from_u32)
+            .map(String::from)
+            .collect();
+        let mut words: Vec<String> = chars.iter().step_by(2).cloned().collect();
+        words.extend(chars.chunks(2).take(300).map(|p| p.concat()));
+        let d = Dictionary::new(&words).unwrap();
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&words)
+            .unwrap();
+        let mut pieces: Vec<&str> = chars.iter().take(700).map(String::as_str).collect();
+        pieces.extend(chars.iter().rev().take(100).map(String::as_str));
+        pieces.extend(["a", "1", "。", "\n"]);
+        for text in crate::text::tests::texts_from_pieces(&pieces, 300, 200, 11) {
+            let got: Vec<_> = d
+                .find_iter(&text)
+                .map(|m| (m.start, m.end, m.word))
+                .collect();
+            let want: Vec<_> = ac
+                .find_iter(&text)
+                .map(|m| (m.start(), m.end(), m.pattern().as_u32()))
+                .collect();
+            assert_eq!(got, want, "{text}");
         }
     }
 
