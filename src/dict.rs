@@ -199,7 +199,12 @@ impl Dictionary {
         }
         // Group by key, longest first: at a given start, the first word of the group that the
         // text begins with is the longest there.
-        multi.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len())));
+        // Ids break the remaining ties, as a stable sort of the words in id order would.
+        multi.sort_unstable_by(|a, b| {
+            (a.0.cmp(&b.0))
+                .then(b.1.len().cmp(&a.1.len()))
+                .then(a.2.cmp(&b.2))
+        });
         let mut buckets = FxHashMap::default();
         let mut entries = Vec::with_capacity(multi.len());
         let mut arena = String::with_capacity(multi.iter().map(|m| m.1.len()).sum());

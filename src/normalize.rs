@@ -12,6 +12,7 @@
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
+use rustc_hash::FxHashMap;
 
 use crate::dict::Dictionary;
 use crate::gate::FirstCharGate;
@@ -79,19 +80,21 @@ impl Chain {
         for group in groups {
             // Per dictionary as ferrous-opencc's compiler reads it: `key\tvalue value…` lines,
             // `#` comments and blank lines skipped, a later line with the same key wins.
-            let mut merged: std::collections::HashMap<&str, &str> = Default::default();
+            // (Hash order never shows: the merged entries are sorted below.)
+            let mut merged: FxHashMap<&str, &str> = Default::default();
             for dict in group.iter() {
-                let mut entries: std::collections::HashMap<&str, &str> = Default::default();
+                let mut entries: FxHashMap<&str, &str> = Default::default();
                 for line in dict.lines() {
                     let trimmed = line.trim();
                     if trimmed.is_empty() || trimmed.starts_with('#') {
                         continue;
                     }
-                    let parts: Vec<&str> = line.split('\t').collect();
-                    if parts.len() != 2 {
-                        continue;
-                    }
-                    let (key, values) = (parts[0], parts[1]);
+                    let mut parts = line.split('\t');
+                    let (Some(key), Some(values), None) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        continue; // not exactly two fields
+                    };
                     if key.is_empty() || values.split(' ').any(str::is_empty) {
                         continue;
                     }

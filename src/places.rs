@@ -164,15 +164,15 @@ struct City {
 
 #[derive(Debug)]
 struct County {
-    code: String,
-    name: String,
+    code: &'static str,
+    name: &'static str,
     city: u32,
 }
 
 #[derive(Debug)]
 struct Township {
-    code: String,
-    name: String,
+    code: &'static str,
+    name: &'static str,
     county: u32,
 }
 
@@ -365,12 +365,24 @@ struct Builder {
 
 impl Builder {
     fn add(&mut self, name: &str, r: Ref) {
-        self.names.entry(name.to_string()).or_default().push(r);
+        match self.names.get_mut(name) {
+            Some(refs) => refs.push(r),
+            None => {
+                self.names.insert(name.to_string(), vec![r]);
+            }
+        }
     }
 }
 
 impl Tables {
-    fn parse(prov_csv: &str, city_csv: &str, area_csv: &str, street_csv: &str) -> Tables {
+    /// The CSVs are the embedded ones: counties and townships keep their names and codes as
+    /// slices of them.
+    fn parse(
+        prov_csv: &'static str,
+        city_csv: &'static str,
+        area_csv: &'static str,
+        street_csv: &'static str,
+    ) -> Tables {
         let mut b = Builder::default();
 
         let mut provinces = Vec::new();
@@ -454,13 +466,9 @@ impl Tables {
             };
             let id = counties.len() as u32;
             county_idx.insert(code, id);
-            counties.push(County {
-                code: code.to_string(),
-                name: name.to_string(),
-                city,
-            });
+            counties.push(County { code, name, city });
         }
-        let county_full: FxHashSet<&str> = counties.iter().map(|c| c.name.as_str()).collect();
+        let county_full: FxHashSet<&str> = counties.iter().map(|c| c.name).collect();
         for (id, c) in counties.iter().enumerate() {
             let r = Ref {
                 level: Level::County,
@@ -500,16 +508,12 @@ impl Tables {
             if let Some(a) = township_alias(name) {
                 b.add(&a, r);
             }
-            townships.push(Township {
-                code: code.to_string(),
-                name: name.to_string(),
-                county,
-            });
+            townships.push(Township { code, name, county });
         }
 
         // Deterministic pattern order.
         let mut named: Vec<(String, Vec<Ref>)> = b.names.into_iter().collect();
-        named.sort_by(|a, b| a.0.cmp(&b.0));
+        named.sort_unstable_by(|a, b| a.0.cmp(&b.0)); // names are distinct
         Tables {
             provinces,
             cities,
@@ -527,12 +531,12 @@ impl Gazetteer {
         let mut patterns: Vec<String> = Vec::with_capacity(tables.named.len() + 64);
         let mut pats = Vec::with_capacity(tables.named.len() + 64);
         let mut refs = Vec::new();
-        let keyword = |w: &str| {
-            words.self_references.iter().any(|(k, _, _)| k == w)
-                || words.not_self_references.iter().any(|k| k == w)
-        };
+        let keywords: FxHashSet<&str> = (words.self_references.iter().map(|(k, _, _)| k))
+            .chain(&words.not_self_references)
+            .map(String::as_str)
+            .collect();
         for (name, rs) in &tables.named {
-            if keyword(name) {
+            if keywords.contains(name.as_str()) {
                 continue;
             }
             let first = refs.len() as u32;
@@ -948,12 +952,7 @@ impl Gazetteer {
             .filter(|r| r.level == Level::Township && !r.short)
             .map(|r| r.id)
             .collect();
-        let name_of = |id: u32| {
-            self.tables
-                .townships
-                .get(id as usize)
-                .map(|t| t.name.clone())
-        };
+        let name_of = |id: u32| self.tables.townships.get(id as usize).map(|t| t.name);
         let mut chosen = None;
         if cands.len() == 1 {
             chosen = cands.first().copied();
@@ -999,15 +998,19 @@ impl Gazetteer {
         match chosen.and_then(|t| self.tables.townships.get(t as usize).map(|tw| (t, tw))) {
             Some((_, tw)) => {
                 let mut p = self.county_place(tw.county);
-                p.township = Some(tw.name.clone());
-                p.admin_code = Some(tw.code.clone());
+                p.township = Some(tw.name.to_string());
+                p.admin_code = Some(tw.code.to_string());
                 p
             }
             None => {
                 let first = cands.first().and_then(|&t| name_of(t));
                 let same = cands.iter().all(|&t| name_of(t) == first);
                 Place {
-                    township: if same { first } else { self.pattern_text(pat) },
+                    township: if same {
+                        first.map(str::to_string)
+                    } else {
+                        self.pattern_text(pat)
+                    },
                     ..Place::default()
                 }
             }
@@ -1072,7 +1075,7 @@ impl Gazetteer {
         match best_id {
             Some(c) if n_best == 1 && best_score > 0 => self.county_place(c),
             _ => Place {
-                county: Some(county.name.clone()),
+                county: Some(county.name.to_string()),
                 ..Place::default()
             },
         }
@@ -1089,9 +1092,9 @@ impl Gazetteer {
                 .and_then(|ci| self.tables.provinces.get(ci.province as usize))
                 .map(|p| p.name.clone()),
             city: city.and_then(|ci| ci.name.clone()),
-            county: Some(c.name.clone()),
+            county: Some(c.name.to_string()),
             township: None,
-            admin_code: Some(c.code.clone()),
+            admin_code: Some(c.code.to_string()),
         }
     }
 
