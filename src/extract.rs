@@ -122,18 +122,25 @@ impl Lexicon {
         let mut i = 0;
         while i < chars.len() {
             let c = chars[i];
+            let digit = c.is_ascii_digit();
+            if !digit && !is_chinese_numeral_char(c) {
+                i += 1; // nearly every character
+                continue;
+            }
             // Never start inside a number: after a digit, or after the point of a decimal.
             let inside_arabic = i > 0
                 && (chars[i - 1].is_ascii_digit()
                     || (chars[i - 1] == '.' && i > 1 && chars[i - 2].is_ascii_digit()));
-            let starts_number = (c.is_ascii_digit() && !inside_arabic)
-                || (is_chinese_numeral_char(c)
-                    && !(i > 0 && is_chinese_numeral_char(chars[i - 1])));
+            let starts_number = if digit {
+                !inside_arabic
+            } else {
+                !(i > 0 && is_chinese_numeral_char(chars[i - 1]))
+            };
             if !starts_number {
                 i += 1;
                 continue;
             }
-            let number = if c.is_ascii_digit() {
+            let number = if digit {
                 match self.arabic(chars, i) {
                     Ok(n) => n,
                     Err(reason) => {

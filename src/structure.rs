@@ -209,7 +209,13 @@ impl StructureRules {
     /// (`text` must be `chars` collected): lines are matched against the heading patterns as
     /// slices of `text` instead of a new string each.
     pub fn layout_text(&self, text: &str, chars: &[char]) -> Layout {
-        let mut layout = Layout::default();
+        // Room for one sentence per 32 characters and one line per 48, more than report text
+        // usually holds, so that the vectors seldom grow while they are filled.
+        let mut layout = Layout {
+            sentences: Vec::with_capacity(chars.len() / 32),
+            sections: Vec::new(),
+            lines: Vec::with_capacity(chars.len() / 48),
+        };
         let mut path: Vec<(usize, String)> = Vec::new();
         let ends = CharSet::new(&self.sentence_ends);
         let mut line_start = 0;
