@@ -273,7 +273,8 @@ impl Dictionary {
     fn next_candidate(&self, bytes: &[u8], mut pos: usize) -> usize {
         while let Some(w) = bytes.get(pos..pos + 8) {
             let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-            if w & 0xF0_0000_F0 == 0xE0_0000_E0 {
+            // The lead bytes of the first two characters, 0 and 3, both lead three bytes.
+            if w & 0xF000_00F0 == 0xE000_00E0 {
                 let pair = self.pairs.may_contain(w & 0xFFFF_FFFF_FFFF);
                 // Both probes, then one branch on either (`has_singles` is the same every time).
                 let single = self.has_singles && self.singles.may_contain(w & 0xFF_FFFF);

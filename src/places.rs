@@ -475,8 +475,8 @@ impl Tables {
                 id: id as u32,
                 short: false,
             };
-            b.add(&c.name, r);
-            let (aliases, short) = county_forms(&c.name);
+            b.add(c.name, r);
+            let (aliases, short) = county_forms(c.name);
             for a in aliases {
                 if !county_full.contains(a.as_str()) {
                     b.add(&a, r);
