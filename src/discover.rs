@@ -17,6 +17,7 @@
 //! Files are not opened: an unreadable file is still returned and fails later, when read.
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -147,8 +148,46 @@ pub fn discover(root: &Path, selector: &FileSelector) -> Result<Discovery, Disco
         });
     }
 
+    // The root's own entries are looked at here, and each of its folders is walked as a task
+    // of its own: on a rayon pool (as `fazhi run` calls it), the folders of a crawl (one per
+    // province, say) are listed in parallel. Their results meet in one sorted list.
     let mut out = Discovery::default();
-    let walker = WalkDir::new(root)
+    let mut subdirs = Vec::new();
+    visit(
+        root,
+        WalkDir::new(root).max_depth(1),
+        selector,
+        &mut out,
+        Some(&mut subdirs),
+    );
+    let parts: Vec<Discovery> = subdirs
+        .par_iter()
+        .map(|dir| {
+            let mut part = Discovery::default();
+            visit(root, WalkDir::new(dir), selector, &mut part, None);
+            part
+        })
+        .collect();
+    for part in parts {
+        out.files.extend(part.files);
+        out.skipped.extend(part.skipped);
+    }
+    out.files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    out.skipped.sort();
+    Ok(out)
+}
+
+/// Records every entry `walk` yields below its start into `out`: selected regular files, and
+/// what cannot be walked or read. Folders are descended by `walk`, or, with `subdirs`, only
+/// collected there (for a walk of one level).
+fn visit(
+    root: &Path,
+    walk: WalkDir,
+    selector: &FileSelector,
+    out: &mut Discovery,
+    mut subdirs: Option<&mut Vec<PathBuf>>,
+) {
+    let walker = walk
         .follow_links(false)
         .min_depth(1)
         .into_iter()
@@ -173,6 +212,9 @@ pub fn discover(root: &Path, selector: &FileSelector) -> Result<Discovery, Disco
         };
         let ft = entry.file_type();
         if ft.is_dir() {
+            if let Some(dirs) = subdirs.as_deref_mut() {
+                dirs.push(entry.into_path());
+            }
             continue;
         }
         let rel_path = rel_path_of(root, entry.path());
@@ -221,9 +263,6 @@ pub fn discover(root: &Path, selector: &FileSelector) -> Result<Discovery, Disco
             });
         }
     }
-    out.files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-    out.skipped.sort();
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -470,7 +470,8 @@ pub fn run(
     let hash_inputs = reason.is_none() && previous.is_some();
     let (found, opened, engine) = std::thread::scope(|scope| {
         let finding = scope.spawn(|| -> Result<_, RunError> {
-            let mut discovery = discover(&opts.input, &selector)?;
+            // On the pool, so that folders are listed in parallel.
+            let mut discovery = pool.install(|| discover(&opts.input, &selector))?;
             if let Some(shard) = opts.shard {
                 discovery.files.retain(|f| shard.contains(&f.rel_path));
             }
