@@ -580,7 +580,8 @@ impl Catalogue {
             to += 1;
         }
         let window = &body[from..to];
-        let mut hits: Vec<Hit> = Vec::new();
+        // A sentence holds a few catalogue words; room for them from the start.
+        let mut hits: Vec<Hit> = Vec::with_capacity(16);
         // Hits come by start: each one's character offset is counted on from the last one's.
         let (mut byte, mut start) = (0, sentence.start);
         dictionary.for_each_overlapping(window, |m| {
