@@ -87,7 +87,7 @@ impl MetadataRules {
             .title(&lines)
             .or_else(|| text.page_title.as_deref().and_then(|t| self.page_title(t)));
         TextMeta {
-            year: self.year(title.as_deref(), &lines),
+            year: self.year(title.as_deref(), &lines, &text.body),
             published: self.published(text, &lines),
             title,
         }
@@ -199,7 +199,10 @@ impl MetadataRules {
         (self.reads_as_title(cut) && !Self::is_paragraph(cut)).then(|| cut.to_owned())
     }
 
-    fn year(&self, title: Option<&str>, lines: &[&str]) -> Option<i16> {
+    /// The report's year, voted for by the years in `title` and in `lines` (those of `body`).
+    fn year(&self, title: Option<&str>, lines: &[&str], body: &str) -> Option<i16> {
+        // Most reports write no year in Chinese numerals anywhere: then no line needs a look.
+        let chinese = may_start_chinese_year(body);
         let mut votes: Vec<(i16, u32, usize)> = Vec::new(); // (year, weight, first seen)
         let mut order = 0;
         let mut vote =
@@ -214,7 +217,7 @@ impl MetadataRules {
                 }
             };
         if let Some(t) = title {
-            vote(years_in(t), 100, &mut votes);
+            vote(years_in(t, true), 100, &mut votes);
         }
         let body_start = lines
             .iter()
@@ -222,11 +225,11 @@ impl MetadataRules {
             .unwrap_or(0);
         for (i, line) in lines.iter().enumerate().skip(body_start) {
             // Most lines and sentences hold no year: look for one before weighing them.
-            if !may_hold_year(line) && !may_hold_chinese_year(line) {
+            if !may_hold_year(line) && !(chinese && may_hold_chinese_year(line)) {
                 continue;
             }
             for sentence in sentences(line) {
-                let years = years_in(sentence);
+                let years = years_in(sentence, chinese);
                 if years.is_empty() {
                     continue;
                 }
@@ -396,11 +399,19 @@ fn ends_with_range_start(before: &str) -> bool {
     digits.len() >= 4 && digits[digits.len() - 4..].iter().all(u8::is_ascii_digit)
 }
 
-/// Years that vote: not inside `《…》`, not the end of a range.
-fn years_in(text: &str) -> Vec<(i16, usize)> {
+/// Years that vote: not inside `《…》`, not the end of a range. Years in Chinese numerals
+/// only with `chinese` (false when the text's report has none: see [`may_start_chinese_year`]).
+fn years_in(text: &str, chinese: bool) -> Vec<(i16, usize)> {
+    let chinese_in = |text| {
+        if chinese {
+            chinese_years_in(text)
+        } else {
+            Vec::new()
+        }
+    };
     // Most sentences cannot hold a year: skip them cheaply.
     if !may_hold_year(text) {
-        return chinese_years_in(text);
+        return chinese_in(text);
     }
     let outside: std::borrow::Cow<str> = if text.contains(['《', '》']) {
         let mut depth = 0i32;
@@ -419,8 +430,17 @@ fn years_in(text: &str) -> Vec<(i16, usize)> {
     };
     year_candidates(&outside)
         .filter(|&(_, at)| !ends_with_range_start(&outside[..at]))
-        .chain(chinese_years_in(text))
+        .chain(chinese_in(text))
         .collect()
+}
+
+/// Whether [`CHINESE_YEAR`] can match in `text` or any part of it: every match starts with
+/// `一九`, `二〇`, `二○` or `二零`. Four vector searches of a whole report, where the per-line
+/// test below would search every line.
+fn may_start_chinese_year(text: &str) -> bool {
+    ["一九", "二〇", "二○", "二零"]
+        .iter()
+        .any(|p| memchr::memmem::find(text.as_bytes(), p.as_bytes()).is_some())
 }
 
 /// Whether [`CHINESE_YEAR`] can match in `text`: it needs `年` and a zero or a nine. Single
@@ -646,9 +666,28 @@ mod tests {
         assert!(found > 100, "the texts should hold years: {found}");
         assert!(!may_hold_year("化解矛盾纠纷120起,全年办理案件2023件"));
         assert_eq!(
-            years_in("2023年、2024年以来,2019 - 2020年,2021年度"),
+            years_in("2023年、2024年以来,2019 - 2020年,2021年度", true),
             [(2023, 0), (2024, 10), (2021, 39)]
         );
+    }
+
+    /// A year in Chinese numerals votes wherever the report writes one, with each way of
+    /// writing zero; a report with none (`二〇`, `二○`, `二零`, `一九` nowhere) skips the search.
+    #[test]
+    fn years_in_chinese_numerals_vote() {
+        for (body, year) in [
+            (
+                "二〇二三年,某镇坚持依法行政。\n全年办理案件12件。",
+                Some(2023),
+            ),
+            ("正文。\n二○二二年度,全镇化解纠纷5起。", Some(2022)),
+            ("正文。\n回顾二零二一年,全县开展普法活动。", Some(2021)),
+            ("正文。\n一九九九年建成的法治广场,今年改造。", Some(1999)),
+            ("全年化解纠纷九起,零上访。", None),
+        ] {
+            assert_eq!(read(body, &[]).year, year, "{body}");
+            assert_eq!(may_start_chinese_year(body), year.is_some(), "{body}");
+        }
     }
 
     #[test]
