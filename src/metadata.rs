@@ -225,7 +225,7 @@ impl MetadataRules {
             .unwrap_or(0);
         for (i, line) in lines.iter().enumerate().skip(body_start) {
             // Most lines and sentences hold no year: look for one before weighing them.
-            if !may_hold_year(line) && !(chinese && may_hold_chinese_year(line)) {
+            if !(may_hold_year(line) || chinese && may_hold_chinese_year(line)) {
                 continue;
             }
             for sentence in sentences(line) {

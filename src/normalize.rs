@@ -322,9 +322,7 @@ const LETTER_SPACED_SHARE: f64 = 0.7;
 /// be cut in pieces (`5 6次` is 56 次, not 6 次).
 fn letter_spaced(line: &str) -> Option<Vec<&str>> {
     // memchr's vector search: most lines hold no space, and `str::contains` walks them slower.
-    if memchr::memchr(b' ', line.as_bytes()).is_none() {
-        return None;
-    }
+    memchr::memchr(b' ', line.as_bytes())?;
     let pieces: Vec<&str> = line.split(' ').filter(|p| !p.is_empty()).collect();
     let single = pieces.iter().filter(|p| p.chars().nth(1).is_none()).count();
     (pieces.len() >= LETTER_SPACED_MIN_PIECES
