@@ -199,8 +199,27 @@ impl GatedRegex {
         let mut cache = g.caches.get();
         let mut matches: Vec<(usize, usize)> = Vec::new();
         let mut resume = 0;
-        for (at, c) in hay.char_indices() {
-            if at < resume || !(g.first.contains(c) || c as u32 >= 0x10000) {
+        // Characters are told from their bytes, the usual three-byte ones without decoding.
+        let bytes = hay.as_bytes();
+        let mut next = 0;
+        while next < bytes.len() {
+            let at = next;
+            let may_start = match bytes[at..] {
+                [lead @ 0xE0..=0xEF, b1, b2, ..] => {
+                    next += 3;
+                    g.first.contains_utf8_3(lead, b1, b2)
+                }
+                [b, ..] if b.is_ascii() => {
+                    next += 1;
+                    g.first.contains(char::from(b))
+                }
+                _ => {
+                    let c = hay[at..].chars().next().expect("at is a char boundary");
+                    next += c.len_utf8();
+                    g.first.contains(c) || c as u32 >= 0x10000
+                }
+            };
+            if at < resume || !may_start {
                 continue;
             }
             let input = Input::new(hay).range(at..).anchored(Anchored::Yes);
@@ -373,6 +392,10 @@ mod tests {
             "0571-8",
             "1234567",
             "届三中",
+            // Characters of two and four bytes, and a three-byte one a pattern starts with.
+            "é",
+            "𠀀",
+            "＋",
         ];
         for pattern in patterns {
             let gated = GatedRegex::new(pattern).unwrap();
