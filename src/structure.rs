@@ -216,7 +216,7 @@ impl StructureRules {
             sections: Vec::new(),
             lines: Vec::with_capacity(chars.len() / 48),
         };
-        let mut path: Vec<(usize, String)> = Vec::new();
+        let mut path: Vec<(usize, &str)> = Vec::new();
         let ends = CharSet::new(&self.sentence_ends);
         let mut line_start = 0;
         for (_, line) in crate::text::lines(text) {
@@ -234,14 +234,16 @@ impl StructureRules {
             }
             layout.lines.push(span);
             if let Some(level) = self.heading_level(line) {
-                let name = heading_name(&ends, line);
                 path.retain(|(l, _)| *l < level);
-                path.push((level, name));
-                let joined = path
-                    .iter()
-                    .map(|(_, n)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" > ");
+                path.push((level, heading_name(&ends, line)));
+                let bytes = path.iter().map(|(_, n)| n.len() + 3).sum();
+                let mut joined = String::with_capacity(bytes);
+                for (k, (_, name)) in path.iter().enumerate() {
+                    if k > 0 {
+                        joined.push_str(" > ");
+                    }
+                    joined.push_str(name);
+                }
                 layout.sections.push((span.start, joined.into()));
             }
             split_sentences(&ends, chars, span, &mut layout.sentences);
@@ -283,7 +285,7 @@ impl<'a> CharSet<'a> {
 
 /// A heading's name: the line up to its first sentence end, at most [`MAX_HEADING_CHARS`]
 /// characters of it.
-fn heading_name(ends: &CharSet, line: &str) -> String {
+fn heading_name<'a>(ends: &CharSet, line: &'a str) -> &'a str {
     let mut end = line.len();
     for (k, (i, c)) in line.char_indices().enumerate() {
         if k == MAX_HEADING_CHARS || ends.contains(c) {
@@ -291,7 +293,7 @@ fn heading_name(ends: &CharSet, line: &str) -> String {
             break;
         }
     }
-    line[..end].to_owned()
+    &line[..end]
 }
 
 fn split_sentences(ends: &CharSet, chars: &[char], line: Span, out: &mut Vec<Span>) {
