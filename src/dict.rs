@@ -265,26 +265,30 @@ impl Dictionary {
         }
     }
 
-    /// The first position at or after `pos` (a character boundary) that [`Dictionary::skips`]
-    /// and the ASCII rule do not rule out, or the text's end: the scan's inner loop. Its usual
-    /// step, two three-byte characters, costs one mask test and two probes, with no branch on
-    /// which probe said yes.
+    /// The first position at or after `pos` (a character boundary) where a word may start, or
+    /// the text's end: the scan's inner loop. A position is ruled out from the eight bytes there:
+    /// - two three-byte characters (CJK) whose pair starts no word, the first no one-character
+    ///   word: the usual step, one mask test and both probes, then one branch on either (the
+    ///   pair probe's answer alone is a branch the predictor cannot call);
+    /// - when no key holds an ASCII byte (place names, say): an ASCII character, and a
+    ///   three-byte character before one that is no one-character word.
     #[inline(always)]
     fn next_candidate(&self, bytes: &[u8], mut pos: usize) -> usize {
         while let Some(w) = bytes.get(pos..pos + 8) {
             let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            // `has_singles` is the same every time: its branch is always called right.
+            let single = || self.has_singles && self.singles.may_contain(w & 0xFF_FFFF);
             // The lead bytes of the first two characters, 0 and 3, both lead three bytes.
             if w & 0xF000_00F0 == 0xE000_00E0 {
-                let pair = self.pairs.may_contain(w & 0xFFFF_FFFF_FFFF);
-                // Both probes, then one branch on either (`has_singles` is the same every time).
-                let single = self.has_singles && self.singles.may_contain(w & 0xFF_FFFF);
-                if pair | single {
+                if self.pairs.may_contain(w & 0xFFFF_FFFF_FFFF) | single() {
                     return pos;
                 }
                 pos += 3;
-            } else if !self.ascii_in_keys && w & 0x80 == 0 {
-                pos += 1; // starts no word
-            } else if self.skips(bytes, pos) {
+            } else if self.ascii_in_keys {
+                return pos;
+            } else if w & 0x80 == 0 {
+                pos += 1;
+            } else if w & 0xF0 == 0xE0 && w & 0x8000_0000 == 0 && !single() {
                 pos += 3;
             } else {
                 return pos;
@@ -299,27 +303,6 @@ impl Dictionary {
             }
         }
         pos
-    }
-
-    /// Whether no word starts at `pos`, told from the usual case alone: two three-byte
-    /// characters (CJK) whose pair is no word's start, the first no one-character word. (Also
-    /// a three-byte character before an ASCII one, when no key holds ASCII.) `false` is no
-    /// answer: the position must be looked at.
-    #[inline]
-    fn skips(&self, bytes: &[u8], pos: usize) -> bool {
-        let Some(w) = bytes.get(pos..pos + 8) else {
-            return false;
-        };
-        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-        if w & 0xF0 != 0xE0 {
-            return false;
-        }
-        let no_pair = if (w >> 24) & 0xF0 == 0xE0 {
-            !self.pairs.may_contain(w & 0xFFFF_FFFF_FFFF)
-        } else {
-            !self.ascii_in_keys && (w >> 24) & 0x80 == 0
-        };
-        no_pair && !(self.has_singles && self.singles.may_contain(w & 0xFF_FFFF))
     }
 
     /// Every word starting at byte `start` (a character boundary), longest first.
