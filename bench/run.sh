@@ -101,7 +101,7 @@ import json, sys
 b, n, w2, w1, rg, rss, cpu = (float(x) for x in sys.argv[1:8])
 m = json.load(open(sys.argv[8]))
 print(f"end to end (--threads 2, median): {b / 1e6 / w2:.1f} MB/s, {n / w2:.0f} reports/s, {w2:.2f} s")
-print(f"CPU cost: {cpu:.2f} s user+sys -> {b / 1e6 / cpu:.1f} MB per CPU-second (load-independent)")
+print(f"CPU cost: {cpu:.2f} s user+sys -> {b / 1e6 / cpu:.1f} MB per CPU-second (moves less with load than wall time, but moves)")
 print(f"rg -c '[0-9]' (median): {rg:.2f} s -> fazhi / rg = {w2 / max(rg, 1e-3):.1f}x")
 print(f"--threads 1: {w1:.2f} s -> speed-up with 2 threads: {w1 / w2:.2f}x")
 print(f"peak RSS: {rss / 1024:.0f} MB")
