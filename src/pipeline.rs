@@ -415,16 +415,12 @@ fn rows(id: String, rel_path: &str, a: Analysis) -> ReportRecord {
     let text = &a.text;
     // Mentions of one sentence follow each other. The report's sentences go into one buffer,
     // and each mention keeps its piece of it.
-    let new_sentence = |k: usize| k == 0 || a.sentences[k - 1] != a.sentences[k];
-    let bytes: usize = (0..a.sentences.len())
-        .filter(|&k| new_sentence(k))
-        .map(|k| text.str_slice(a.sentences[k].0, a.sentences[k].1).len())
-        .sum();
-    let mut buf = String::with_capacity(bytes);
+    // The sentences are disjoint pieces of the text, so it bounds the buffer: one allocation.
+    let mut buf = String::with_capacity(text.as_str().len());
     let mut pieces: Vec<Range<usize>> = Vec::with_capacity(a.sentences.len());
     let mut piece = 0..0;
     for (k, &(start, end)) in a.sentences.iter().enumerate() {
-        if new_sentence(k) {
+        if k == 0 || a.sentences[k - 1] != (start, end) {
             let at = buf.len();
             buf.push_str(text.str_slice(start, end));
             piece = at..buf.len();
