@@ -207,25 +207,35 @@ impl Simplifier {
         !self.changes.any_below(0x800)
     }
 
-    /// How many characters of `text` OpenCC changes on its own. Usually only three-byte
-    /// characters are looked at, from their bytes.
-    fn count_traditional(&self, text: &str) -> usize {
-        if !self.changes_only_three_byte() {
-            return text.chars().filter(|&c| self.changes.contains(c)).count();
-        }
+    /// The characters of `text` OpenCC changes on its own, a `()` for each. Usually only
+    /// three-byte characters are looked at, from their bytes.
+    fn traditional_chars<'a>(&'a self, text: &'a str) -> impl Iterator<Item = ()> + 'a {
+        let three_byte_only = self.changes_only_three_byte();
         let bytes = text.as_bytes();
-        let mut traditional = 0;
         let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i..] {
-                [b @ 0xE0..=0xEF, b1, b2, ..] => {
-                    traditional += usize::from(self.changes.contains_utf8_3(b, b1, b2));
-                    i += 3;
+        std::iter::from_fn(move || {
+            while i < bytes.len() {
+                let changes = match bytes[i..] {
+                    [b @ 0xE0..=0xEF, b1, b2, ..] => self.changes.contains_utf8_3(b, b1, b2),
+                    // ASCII, a continuation byte, or a lead not of three bytes
+                    _ if three_byte_only => false,
+                    _ => text[i..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| self.changes.contains(c)),
+                };
+                i += usize::from(LEAD_CLASSES[usize::from(bytes[i])] & LEAD_LEN);
+                if changes {
+                    return Some(());
                 }
-                _ => i += 1, // ASCII, a continuation byte, or a lead not of three bytes
             }
-        }
-        traditional
+            None
+        })
+    }
+
+    /// How many characters of `text` OpenCC changes on its own.
+    fn count_traditional(&self, text: &str) -> usize {
+        self.traditional_chars(text).count()
     }
 
     /// Whether a text with `traditional` of its `all` characters Traditional is written in
@@ -270,7 +280,7 @@ impl Simplifier {
         let mut out = String::with_capacity(text.len());
         let mut changed = 0;
         for line in text.split_inclusive('\n') {
-            if self.count_traditional(line) == 0 {
+            if self.traditional_chars(line).next().is_none() {
                 out.push_str(line);
                 continue;
             }
@@ -390,6 +400,15 @@ fn fold_width_counting(text: &str, counted_chars: Option<&BmpSet>) -> (String, u
                     i += 3;
                     continue;
                 }
+                // Full-width ASCII (U+FF01..U+FF5E: `，`, `（`, `：`, digits), the most common
+                // fold by far in Chinese text, straight from its bytes.
+                if let Some(ascii) = full_width_ascii(b, b1, b2) {
+                    out.push_str(&text[copied..i]);
+                    out.push(char::from(ascii));
+                    i += 3;
+                    copied = i;
+                    continue;
+                }
                 3
             }
             [b, ..] => {
@@ -404,7 +423,13 @@ fn fold_width_counting(text: &str, counted_chars: Option<&BmpSet>) -> (String, u
             [] => break,
         };
         let c = text[i..].chars().next().expect("i is a char boundary");
-        if (0x3001..0xFEFF).contains(&(c as u32)) {
+        let folded = if (0x3001..0xFEFF).contains(&(c as u32)) {
+            Some(c)
+        } else {
+            fold_char(c)
+        };
+        if folded == Some(c) {
+            // Looked at, but kept as it is (`“`, `—`, `…`): it stays in the run.
             i += len;
             continue;
         }
@@ -420,12 +445,24 @@ fn fold_width_counting(text: &str, counted_chars: Option<&BmpSet>) -> (String, u
             }
             continue;
         }
-        if let Some(f) = fold_char(c) {
+        if let Some(f) = folded {
             out.push(f);
         }
     }
     out.push_str(&text[copied..]);
     (out, counted)
+}
+
+/// The ASCII character the full-width form `lead b1 b2` (U+FF01..U+FF5E) folds to, if it is
+/// one: U+FF01..U+FF3F are `EF BC 81`..`EF BC BF`, U+FF40..U+FF5E are `EF BD 80`..`EF BD 9E`,
+/// and the character minus U+FEE0 is the ASCII one.
+#[inline]
+fn full_width_ascii(lead: u8, b1: u8, b2: u8) -> Option<u8> {
+    match (lead, b1, b2) {
+        (0xEF, 0xBC, 0x81..=0xBF) => Some(b2 - 0x60),
+        (0xEF, 0xBD, 0x80..=0x9E) => Some(b2 - 0x20),
+        _ => None,
+    }
 }
 
 /// Per byte, as the lead of a character of one, two or four bytes in [`fold_width_counting`]:
@@ -861,6 +898,26 @@ mod tests {
         let t = n.normalize(&format!("我鎮處理群眾投訴967宗,協議涉及金額萬元。\n{line}"));
         assert!(t.simplified_chars >= 8);
         assert!(t.body.starts_with("我镇处理群众投诉967宗"), "{}", t.body);
+    }
+
+    /// The byte-level pass folds exactly as [`fold_char`] does character by character (CRLF
+    /// aside), around the forms it treats by their bytes: full-width ASCII and its neighbours
+    /// (U+FF00, U+FF5F, U+FF60), marks it looks at and keeps, and others of two and four bytes.
+    #[test]
+    fn folding_by_bytes_is_folding_by_character() {
+        let pieces = [
+            "，", "（", "）", "０", "９", "Ａ", "ｚ", "～", "\u{FF00}", "\u{FF5F}", "｠", "｡", "“",
+            "”", "—", "…", "\u{3000}", "、", "。", "⼈", "\u{2E9F}", "\u{FEFF}", "\u{200B}", "\r",
+            "\n", "\r\n", "\t", "\u{0007}", "\u{00A0}", "é", "𠀀", "法", "a", "1",
+        ];
+        for text in crate::text::tests::texts_from_pieces(&pieces, 10, 20_000, 11) {
+            let by_char: String = text
+                .replace("\r\n", "\n")
+                .chars()
+                .filter_map(fold_char)
+                .collect();
+            assert_eq!(fold_width(&text), by_char, "{text:?}");
+        }
     }
 
     /// Counting on the folding pass counts what a pass over the folded text counts, with
