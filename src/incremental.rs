@@ -221,10 +221,15 @@ impl Stamp {
     /// The stamp of the file `path` points to; `None` where there is none to trust (no such
     /// file, or a platform without inode change times).
     pub fn of(path: &Path) -> Option<Stamp> {
+        Stamp::of_metadata(&std::fs::metadata(path).ok()?)
+    }
+
+    /// The stamp of a file from its metadata (as of an open file: see
+    /// [`crate::pipeline::Engine::process`]).
+    pub fn of_metadata(m: &std::fs::Metadata) -> Option<Stamp> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let m = std::fs::metadata(path).ok()?;
             let ns = |s: i64, n: i64| s.checked_mul(1_000_000_000)?.checked_add(n);
             Some(Stamp {
                 size: m.size(),
@@ -236,7 +241,7 @@ impl Stamp {
         }
         #[cfg(not(unix))]
         {
-            let _ = path;
+            let _ = m;
             None
         }
     }

@@ -20,6 +20,7 @@ use crate::decode::{self, DecodeFailure};
 use crate::docx;
 use crate::extract::Mention;
 use crate::html::{self, LinkShare};
+use crate::incremental::Stamp;
 use crate::normalize::NormalizedText;
 use crate::places::Gazetteer;
 use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord, SharedStr, Status};
@@ -114,6 +115,19 @@ pub struct Label {
     pub rule: CompactString,
 }
 
+/// The bytes of the file at `path` and its [`Stamp`]. The stamp comes from the open file (one
+/// `statx`, which `std::fs::read` makes anyway for its buffer size), before the bytes are read:
+/// it never vouches for content newer than what was read.
+fn read_stamped(path: &Path) -> std::io::Result<(Vec<u8>, Option<Stamp>)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(usize::try_from(meta.len()).unwrap_or(0))?;
+    file.read_to_end(&mut bytes)?;
+    Ok((bytes, Stamp::of_metadata(&meta)))
+}
+
 /// A short content hash: the same bytes get the same id on every run and machine.
 pub fn report_id(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex()[..16].to_owned()
@@ -139,10 +153,17 @@ impl Engine {
     }
 
     /// Processes one file; never panics, never fails: problems become the row's status.
-    pub fn process(&self, path: &Path, rel_path: &str) -> (ReportRecord, StageTimes) {
+    /// Also gives the file's [`Stamp`], taken from the open file before its bytes were read
+    /// (`None` if it could not be read), so that a full run needs no pass of its own to stamp
+    /// the inputs.
+    pub fn process(
+        &self,
+        path: &Path,
+        rel_path: &str,
+    ) -> (ReportRecord, StageTimes, Option<Stamp>) {
         let mut clock = Clock::new();
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
+        let (bytes, stamp) = match read_stamped(path) {
+            Ok(read) => read,
             Err(e) => {
                 let record = ReportRecord::failed(
                     report_id(rel_path.as_bytes()),
@@ -151,7 +172,7 @@ impl Engine {
                     Status::Error,
                     format!("cannot read the file: {e}"),
                 );
-                return (record, clock.times);
+                return (record, clock.times, None);
             }
         };
         clock.charge(0);
@@ -173,7 +194,7 @@ impl Engine {
                 format!("internal error while processing this file (please report it): {what}"),
             )
         });
-        (record, clock.times)
+        (record, clock.times, stamp)
     }
 
     /// Processes the bytes of one file named `rel_path`.

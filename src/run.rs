@@ -172,6 +172,9 @@ struct Tally {
     first_path_of: HashMap<String, String>,
     /// The content hash of each input, in input order (`None` for an input that failed).
     content_ids: Vec<Option<String>>,
+    /// The stamp of each input taken when it was read, in input order (`None` for an input
+    /// whose rows were reused, or that could not be read).
+    read_stamps: Vec<Option<Stamp>>,
 }
 
 impl Tally {
@@ -213,7 +216,7 @@ enum Work {
 
 /// One input, done.
 enum Done {
-    Processed(Box<ReportRecord>, StageTimes),
+    Processed(Box<ReportRecord>, StageTimes, Option<Stamp>),
     Reused(String, OldReport),
 }
 
@@ -476,18 +479,20 @@ pub fn run(
                 discovery.files.retain(|f| shard.contains(&f.rel_path));
             }
             // Stamps of every input (local outputs only: they are kept in OUT), then the
-            // content hashes the previous run's stamps do not vouch for.
+            // content hashes the previous run's stamps do not vouch for. A run that hashes no
+            // inputs up front (a full run) takes each input's stamp as it reads it.
             let taken_at = now_ns();
-            let stamps: Vec<Option<Stamp>> = match &target {
-                Target::Local(_) => pool.install(|| {
+            let stamps: Option<Vec<Option<Stamp>>> = match &target {
+                Target::Local(_) if hash_inputs => Some(pool.install(|| {
                     discovery
                         .files
                         .par_iter()
                         .map(|f| Stamp::of(&f.path))
                         .collect()
-                }),
+                })),
                 #[cfg(feature = "s3")]
-                Target::S3(_) => vec![None; discovery.files.len()],
+                Target::S3(_) if hash_inputs => Some(vec![None; discovery.files.len()]),
+                _ => None,
             };
             let known = match (&target, &previous) {
                 (Target::Local(out), Some(p)) if hash_inputs => {
@@ -495,8 +500,9 @@ pub fn run(
                 }
                 _ => None,
             };
-            let hashes = hash_inputs
-                .then(|| content_hashes(&pool, &discovery.files, &stamps, known.as_ref()));
+            let hashes = stamps
+                .as_ref()
+                .map(|s| content_hashes(&pool, &discovery.files, s, known.as_ref()));
             Ok((discovery, stamps, taken_at, hashes))
         });
         let opened = (|| -> Result<_, RunError> {
@@ -617,7 +623,8 @@ pub fn run(
                 let mut admitted: Vec<(String, Admitted)> = Vec::with_capacity(done.len());
                 for item in done {
                     match item {
-                        Done::Processed(record, times) => {
+                        Done::Processed(record, times, stamp) => {
+                            tally.read_stamps.push(stamp);
                             bytes += record.bytes.max(0) as u64;
                             let record = tally.admit(*record, &times);
                             tally.content_ids.push(
@@ -627,6 +634,7 @@ pub fn run(
                             admitted.push((partition, Admitted::Record(Box::new(record))));
                         }
                         Done::Reused(path, o) => {
+                            tally.read_stamps.push(None);
                             bytes += o.bytes.max(0) as u64;
                             tally.content_ids.push(Some(o.report_id.clone()));
                             admitted.push(reuse(&sink.layout, &mut tally, path, o)?);
@@ -658,8 +666,8 @@ pub fn run(
                     .zip(work)
                     .map(|(f, w)| match w {
                         Work::Process => {
-                            let (record, times) = engine.process(&f.path, &f.rel_path);
-                            Done::Processed(Box::new(record), times)
+                            let (record, times, stamp) = engine.process(&f.path, &f.rel_path);
+                            Done::Processed(Box::new(record), times, stamp)
                         }
                         Work::Reuse(o) => Done::Reused(f.rel_path.clone(), o),
                     })
@@ -719,7 +727,7 @@ pub fn run(
         let entries = discovery
             .files
             .iter()
-            .zip(&stamps)
+            .zip(stamps.as_ref().unwrap_or(&tally.read_stamps))
             .zip(&tally.content_ids)
             .filter_map(|((f, stamp), id)| Some((f.rel_path.as_str(), (*stamp)?, id.as_deref()?)));
         InputStamps::write(
