@@ -82,7 +82,7 @@ static CHINESE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 
 impl MetadataRules {
     pub fn read(&self, text: &NormalizedText) -> TextMeta {
-        let lines = crate::text::str_lines(&text.body);
+        let lines: Vec<&str> = crate::text::str_lines(&text.body).collect();
         let title = self
             .title(&lines)
             .or_else(|| text.page_title.as_deref().and_then(|t| self.page_title(t)));

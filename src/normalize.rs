@@ -84,7 +84,7 @@ impl Chain {
             let mut merged: FxHashMap<&str, &str> = Default::default();
             for dict in group.iter() {
                 let mut entries: FxHashMap<&str, &str> = Default::default();
-                for line in dict.lines() {
+                for line in crate::text::str_lines(dict) {
                     let trimmed = line.trim();
                     if trimmed.is_empty() || trimmed.starts_with('#') {
                         continue;
@@ -183,8 +183,9 @@ impl Simplifier {
         let probe = ideograph_lines();
         let converted = chain.convert(&probe);
         let mut changes = BmpSet::default();
-        if probe.lines().count() == converted.lines().count() {
-            for (before, after) in probe.lines().zip(converted.lines()) {
+        let lines = crate::text::str_lines;
+        if lines(&probe).count() == lines(&converted).count() {
+            for (before, after) in lines(&probe).zip(lines(&converted)) {
                 if before != after {
                     if let Some(c) = before.chars().next() {
                         changes.insert(c as u32);

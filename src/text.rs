@@ -196,22 +196,16 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// `text.lines().collect()`, split with [`lines`]: every piece before a `\n` without a `\r`
-/// that ends it, then the rest unless it is empty.
-pub fn str_lines(text: &str) -> Vec<&str> {
-    let mut out: Vec<&str> = lines(text)
-        .map(|(start, l)| {
-            if start + l.len() < text.len() {
-                l.strip_suffix('\r').unwrap_or(l)
-            } else {
-                l
-            }
-        })
-        .collect();
-    if out.last().is_some_and(|l| l.is_empty()) {
-        out.pop();
-    }
-    out
+/// `text.lines()`, split with [`lines`]: every piece before a `\n` without a `\r` that ends
+/// it, then the rest unless it is empty.
+pub fn str_lines(text: &str) -> impl Iterator<Item = &str> {
+    lines(text).filter_map(move |(start, l)| {
+        if start + l.len() < text.len() {
+            Some(l.strip_suffix('\r').unwrap_or(l))
+        } else {
+            (!l.is_empty()).then_some(l)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -223,7 +217,7 @@ pub(crate) mod tests {
         let pieces = ["a", "\n", "\r", "\r\n", "化", "", " "];
         for text in texts_from_pieces(&pieces, 7, 3_000, 9) {
             assert_eq!(
-                str_lines(&text),
+                str_lines(&text).collect::<Vec<_>>(),
                 text.lines().collect::<Vec<_>>(),
                 "{text:?}"
             );
