@@ -271,7 +271,8 @@ impl Dictionary {
     ///   word: the usual step, one mask test and both probes, then one branch on either (the
     ///   pair probe's answer alone is a branch the predictor cannot call);
     /// - when no key holds an ASCII byte (place names, say): an ASCII character, and a
-    ///   three-byte character before one that is no one-character word.
+    ///   three-byte character before one that is no one-character word;
+    /// - otherwise, any other character whose own pair and character both probe absent.
     #[inline(always)]
     fn next_candidate(&self, bytes: &[u8], mut pos: usize) -> usize {
         while let Some(w) = bytes.get(pos..pos + 8) {
@@ -285,7 +286,13 @@ impl Dictionary {
                 }
                 pos += 3;
             } else if self.ascii_in_keys {
-                return pos;
+                // Some key holds an ASCII byte (OpenCC's `PN接面`, the fixed term `1310`): the
+                // position's own pair and character are probed, whatever their widths.
+                let first = utf8_len(w as u8);
+                if self.may_start_at(w, first) {
+                    return pos;
+                }
+                pos += first;
             } else if w & 0x80 == 0 {
                 pos += 1;
             } else if w & 0xF0 == 0xE0 && w & 0x8000_0000 == 0 && !single() {
@@ -303,6 +310,16 @@ impl Dictionary {
             }
         }
         pos
+    }
+
+    /// Whether a word may start where the text's window is `w` (eight bytes, the first
+    /// character `first` bytes long): its first two characters are a pair key, or its first
+    /// character a one-character word, as far as the filters tell.
+    #[inline]
+    fn may_start_at(&self, w: u64, first: usize) -> bool {
+        let pair = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
+        self.pairs.may_contain(pair)
+            || (self.has_singles && self.singles.may_contain(low_bytes(w, first)))
     }
 
     /// Every word starting at byte `start` (a character boundary), longest first.
@@ -489,9 +506,15 @@ mod tests {
             "道新村",
             "镇新华街",
             "cab",
+            // Keys of two- and four-byte characters, and of ASCII before CJK (`PN接面`).
+            "é城",
+            "c𠀀",
+            "𠀀关",
+            "x1城",
         ];
         let pieces = [
             "城", "关", "镇", "街", "道", "新", "华", "a", "b", "c", "一", "村", "辅", "警", "x",
+            "1", "é", "𠀀", "\n",
         ];
         for text in crate::text::tests::texts_from_pieces(&pieces, 20, 2000, 7) {
             assert_eq!(found(&words, &text), aho_corasick(&words, &text), "{text}");
