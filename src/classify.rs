@@ -63,6 +63,9 @@ pub struct Catalogue {
     uses: Vec<Vec<(usize, Role)>>,
     totals: Vec<Vec<char>>,
     part_markers: Vec<Vec<char>>,
+    /// The first characters of `part_markers`, each once: most characters of a sentence are
+    /// none of them.
+    part_marker_firsts: Vec<char>,
     /// Units that count the noun written after them (`4个部门`), from `[classify]`.
     noun_after_units: Vec<String>,
     /// Endings of a clause that names the topic of the next (`信访方面,全年受理86件`).
@@ -254,6 +257,13 @@ impl Catalogue {
             words,
             uses,
             totals: totals.iter().map(|w| w.chars().collect()).collect(),
+            part_marker_firsts: {
+                let mut firsts: Vec<char> =
+                    part_markers.iter().filter_map(|w| w.chars().next()).collect();
+                firsts.sort_unstable();
+                firsts.dedup();
+                firsts
+            },
             part_markers: part_markers.iter().map(|w| w.chars().collect()).collect(),
             noun_after_units,
             topic_endings: topic_endings.iter().map(|w| w.chars().collect()).collect(),
@@ -558,7 +568,11 @@ impl Catalogue {
         SentenceWords {
             sentence,
             hits: self.hits(text, sentence),
-            markers: (sentence.start..sentence.end)
+            markers: chars[sentence.start..sentence.end]
+                .iter()
+                .enumerate()
+                .filter(|&(_, c)| self.part_marker_firsts.contains(c))
+                .map(|(i, _)| sentence.start + i)
                 .filter(|&i| self.part_markers.iter().any(|w| starts(&chars[i..], w)))
                 .collect(),
         }
