@@ -134,8 +134,16 @@ pub fn decode(
     }
 
     let sample = &bytes[..bytes.len().min(SAMPLE_LEN)];
-    if let Some(enc) = utf16_guess(sample) {
-        return finish(enc, bytes);
+    // The usual input, UTF-8 text, is validated once: valid UTF-8 without a NUL up front is
+    // no UTF-16 (see `utf16_guess`), and is the text if no NUL padding is cut off below.
+    // (`None`: not validated here; `Some(None)`: not UTF-8.)
+    let utf8 = memchr::memchr(0, sample)
+        .is_none()
+        .then(|| simdutf8::basic::from_utf8(bytes).ok());
+    if !matches!(utf8, Some(Some(_))) {
+        if let Some(enc) = utf16_guess(sample) {
+            return finish(enc, bytes);
+        }
     }
 
     // 8-bit territory from here on: trailing NUL padding is not content.
@@ -145,13 +153,15 @@ pub fn decode(
             "only NUL bytes (a zero-filled file)".into(),
         ));
     }
+    let utf8 = utf8.filter(|_| trimmed_len == bytes.len());
     let bytes = &bytes[..trimmed_len];
+    let utf8 = utf8.unwrap_or_else(|| simdutf8::basic::from_utf8(bytes).ok());
     let sample = &bytes[..bytes.len().min(SAMPLE_LEN)];
     if let Some(reason) = binary_by_control_bytes(sample) {
         return Err(DecodeFailure::Undecodable(reason));
     }
 
-    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+    if let Some(text) = utf8 {
         return finish_text(UTF_8, bytes, text.to_owned(), 0);
     }
     if mostly_utf8(bytes) {
@@ -432,8 +442,11 @@ fn count_bytes(bytes: &[u8], pred: impl Fn(u8) -> bool) -> usize {
 
 /// For 8-bit data: too many NULs / control bytes means binary.
 fn binary_by_control_bytes(sample: &[u8]) -> Option<String> {
-    let nuls = count_bytes(sample, |b| b == 0);
     let controls = count_bytes(sample, is_binary_control);
+    if controls < 2 {
+        return None; // text, the usual case: no need to count the NULs among them
+    }
+    let nuls = count_bytes(sample, |b| b == 0);
     let n = sample.len().max(1);
     // Text has neither; a few stray bytes in a long text are tolerated (decoded as is).
     let too_many = controls * 20 > n || (nuls * 100 > n && nuls >= 2);
