@@ -258,8 +258,10 @@ impl Catalogue {
             uses,
             totals: totals.iter().map(|w| w.chars().collect()).collect(),
             part_marker_firsts: {
-                let mut firsts: Vec<char> =
-                    part_markers.iter().filter_map(|w| w.chars().next()).collect();
+                let mut firsts: Vec<char> = part_markers
+                    .iter()
+                    .filter_map(|w| w.chars().next())
+                    .collect();
                 firsts.sort_unstable();
                 firsts.dedup();
                 firsts

@@ -391,37 +391,47 @@ fn fold_width_counting(text: &str, counted_chars: Option<&BmpSet>) -> (String, u
         // Characters that fold to themselves are copied in runs. A three-byte character needs
         // a look only with a lead of 0xE2 (U+2000..U+2FFF) or 0xEF (U+F000..U+FFFF), or as
         // U+3000; any other, by its lead's class (see [`LEAD_CLASSES`]).
-        let len = match bytes[i..] {
-            [b @ 0xE0..=0xEF, b1, b2, ..] => {
+        let lead = bytes[i];
+        let len = if lead & 0xF0 == 0xE0 {
+            // A run of three-byte characters (most of a report), counted as it goes, up to
+            // one that needs a look or that is not of three bytes.
+            let mut look = false;
+            for c in bytes[i..].chunks_exact(3) {
+                let &[b, b1, b2] = c else { break };
+                if b & 0xF0 != 0xE0 {
+                    break;
+                }
                 if let Some(set) = counted_chars {
                     // A character folded below is ASCII or a space afterwards: in no such set.
                     counted += usize::from(set.contains_utf8_3(b, b1, b2));
                 }
-                if b != 0xE2 && b != 0xEF && !(b == 0xE3 && b1 == 0x80 && b2 == 0x80) {
-                    i += 3;
-                    continue;
+                if b == 0xE2 || b == 0xEF || (b == 0xE3 && b1 == 0x80 && b2 == 0x80) {
+                    look = true;
+                    break;
                 }
-                // Full-width ASCII (U+FF01..U+FF5E: `，`, `（`, `：`, digits), the most common
-                // fold by far in Chinese text, straight from its bytes.
-                if let Some(ascii) = full_width_ascii(b, b1, b2) {
-                    out.push_str(&text[copied..i]);
-                    out.push(char::from(ascii));
-                    i += 3;
-                    copied = i;
-                    continue;
-                }
-                3
+                i += 3;
             }
-            [b, ..] => {
-                let class = LEAD_CLASSES[usize::from(b)];
-                let len = usize::from(class & LEAD_LEN);
-                if class & LEAD_SPECIAL == 0 {
-                    i += len;
-                    continue;
-                }
-                len
+            if !look {
+                continue;
             }
-            [] => break,
+            // Full-width ASCII (U+FF01..U+FF5E: `，`, `（`, `：`, digits), the most common
+            // fold by far in Chinese text, straight from its bytes.
+            if let Some(ascii) = full_width_ascii(bytes[i], bytes[i + 1], bytes[i + 2]) {
+                out.push_str(&text[copied..i]);
+                out.push(char::from(ascii));
+                i += 3;
+                copied = i;
+                continue;
+            }
+            3
+        } else {
+            let class = LEAD_CLASSES[usize::from(lead)];
+            let len = usize::from(class & LEAD_LEN);
+            if class & LEAD_SPECIAL == 0 {
+                i += len;
+                continue;
+            }
+            len
         };
         let c = text[i..].chars().next().expect("i is a char boundary");
         let folded = if (0x3001..0xFEFF).contains(&(c as u32)) {
