@@ -136,11 +136,11 @@ pub fn decode(
     let sample = &bytes[..bytes.len().min(SAMPLE_LEN)];
     // The usual input, UTF-8 text, is validated once: valid UTF-8 without a NUL up front is
     // no UTF-16 (see `utf16_guess`), and is the text if no NUL padding is cut off below.
-    // (`None`: not validated here; `Some(None)`: not UTF-8.)
     let utf8 = memchr::memchr(0, sample)
         .is_none()
-        .then(|| simdutf8::basic::from_utf8(bytes).ok());
-    if !matches!(utf8, Some(Some(_))) {
+        .then(|| simdutf8::basic::from_utf8(bytes).ok())
+        .flatten();
+    if utf8.is_none() {
         if let Some(enc) = utf16_guess(sample) {
             return finish(enc, bytes);
         }
@@ -155,7 +155,7 @@ pub fn decode(
     }
     let utf8 = utf8.filter(|_| trimmed_len == bytes.len());
     let bytes = &bytes[..trimmed_len];
-    let utf8 = utf8.unwrap_or_else(|| simdutf8::basic::from_utf8(bytes).ok());
+    let utf8 = utf8.or_else(|| simdutf8::basic::from_utf8(bytes).ok());
     let sample = &bytes[..bytes.len().min(SAMPLE_LEN)];
     if let Some(reason) = binary_by_control_bytes(sample) {
         return Err(DecodeFailure::Undecodable(reason));

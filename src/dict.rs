@@ -52,6 +52,13 @@ fn low_bytes(w: u64, n: usize) -> u64 {
     }
 }
 
+/// The pair key of the window `w` whose first character is `first` bytes long: the bytes of
+/// its first two characters.
+#[inline]
+fn pair_key(w: u64, first: usize) -> u64 {
+    low_bytes(w, first + utf8_len((w >> (8 * first)) as u8))
+}
+
 /// A set of bits indexed by a hash of a 64-bit key.
 struct BitSet {
     words: Box<[u64]>,
@@ -317,8 +324,7 @@ impl Dictionary {
     /// character a one-character word, as far as the filters tell.
     #[inline]
     fn may_start_at(&self, w: u64, first: usize) -> bool {
-        let pair = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
-        self.pairs.may_contain(pair)
+        self.pairs.may_contain(pair_key(w, first))
             || (self.has_singles && self.singles.may_contain(low_bytes(w, first)))
     }
 
@@ -345,7 +351,7 @@ impl Dictionary {
         if start + first >= bytes.len() {
             return &[];
         }
-        let key = low_bytes(w, first + utf8_len((w >> (8 * first)) as u8));
+        let key = pair_key(w, first);
         if !self.pairs.may_contain(key) {
             return &[];
         }

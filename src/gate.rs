@@ -199,26 +199,13 @@ impl GatedRegex {
         let mut cache = g.caches.get();
         let mut matches: Vec<(usize, usize)> = Vec::new();
         let mut resume = 0;
-        // Characters are told from their bytes, the usual three-byte ones without decoding.
-        let bytes = hay.as_bytes();
         let mut next = 0;
-        while next < bytes.len() {
+        while next < hay.len() {
             let at = next;
-            let may_start = match bytes[at..] {
-                [lead @ 0xE0..=0xEF, b1, b2, ..] => {
-                    next += 3;
-                    g.first.contains_utf8_3(lead, b1, b2)
-                }
-                [b, ..] if b.is_ascii() => {
-                    next += 1;
-                    g.first.contains(char::from(b))
-                }
-                _ => {
-                    let c = hay[at..].chars().next().expect("at is a char boundary");
-                    next += c.len_utf8();
-                    g.first.contains(c) || c as u32 >= 0x10000
-                }
-            };
+            let (first, len) = g.first.contains_at(hay, at);
+            next += len;
+            // A character beyond the BMP (four bytes) is in no `BmpSet`: the automaton judges it.
+            let may_start = first || len == 4;
             if at < resume || !may_start {
                 continue;
             }

@@ -208,24 +208,13 @@ impl Simplifier {
         !self.changes.any_below(0x800)
     }
 
-    /// The characters of `text` OpenCC changes on its own, a `()` for each. Usually only
-    /// three-byte characters are looked at, from their bytes.
+    /// The characters of `text` OpenCC changes on its own, a `()` for each.
     fn traditional_chars<'a>(&'a self, text: &'a str) -> impl Iterator<Item = ()> + 'a {
-        let three_byte_only = self.changes_only_three_byte();
-        let bytes = text.as_bytes();
         let mut i = 0;
         std::iter::from_fn(move || {
-            while i < bytes.len() {
-                let changes = match bytes[i..] {
-                    [b @ 0xE0..=0xEF, b1, b2, ..] => self.changes.contains_utf8_3(b, b1, b2),
-                    // ASCII, a continuation byte, or a lead not of three bytes
-                    _ if three_byte_only => false,
-                    _ => text[i..]
-                        .chars()
-                        .next()
-                        .is_some_and(|c| self.changes.contains(c)),
-                };
-                i += usize::from(LEAD_CLASSES[usize::from(bytes[i])] & LEAD_LEN);
+            while i < text.len() {
+                let (changes, len) = self.changes.contains_at(text, i);
+                i += len;
                 if changes {
                     return Some(());
                 }
@@ -434,11 +423,7 @@ fn fold_width_counting(text: &str, counted_chars: Option<&BmpSet>) -> (String, u
             len
         };
         let c = text[i..].chars().next().expect("i is a char boundary");
-        let folded = if (0x3001..0xFEFF).contains(&(c as u32)) {
-            Some(c)
-        } else {
-            fold_char(c)
-        };
+        let folded = fold_char(c);
         if folded == Some(c) {
             // Looked at, but kept as it is (`“`, `—`, `…`): it stays in the run.
             i += len;

@@ -221,23 +221,19 @@ impl std::fmt::Debug for Gazetteer {
 }
 
 /// Split a CSV line of `N` fields, unquoting them. The tables never put commas or
-/// quotes inside a name (checked by the test `csv_fields`). The commas are found with
-/// `memchr`: `str::split(',')` took a fifth of the tables' parsing at start-up.
+/// quotes inside a name (checked by the test `csv_fields`). Cut by [`crate::text::pieces`]:
+/// `str::split(',')` took a fifth of the tables' parsing at start-up.
 fn fields<const N: usize>(line: &str) -> Option<[&str; N]> {
-    let line = line.trim_end_matches('\r');
     let mut out = [""; N];
-    let mut ends = memchr::memchr_iter(b',', line.as_bytes()).chain(std::iter::once(line.len()));
-    let mut start = 0;
+    let mut it = crate::text::pieces(line.trim_end_matches('\r'), b',');
     for slot in out.iter_mut() {
-        let end = ends.next()?;
-        let f = line[start..end].trim();
+        let f = it.next()?.1.trim();
         *slot = f
             .strip_prefix('"')
             .and_then(|s| s.strip_suffix('"'))
             .unwrap_or(f);
-        start = end + 1;
     }
-    if ends.next().is_some() {
+    if it.next().is_some() {
         return None;
     }
     Some(out)

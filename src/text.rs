@@ -119,6 +119,21 @@ impl BmpSet {
         self.words[word] & (1 << (b2 & 0x3F)) != 0
     }
 
+    /// Whether the character at byte `i` of `text` (a char boundary) is in the set, and its
+    /// length in bytes. Three-byte characters (CJK) are told from their bytes and ASCII from
+    /// its byte; only the rare others are decoded.
+    #[inline]
+    pub fn contains_at(&self, text: &str, i: usize) -> (bool, usize) {
+        match text.as_bytes()[i..] {
+            [lead @ 0xE0..=0xEF, b1, b2, ..] => (self.contains_utf8_3(lead, b1, b2), 3),
+            [b, ..] if b.is_ascii() => (self.contains(char::from(b)), 1),
+            _ => {
+                let c = text[i..].chars().next().expect("i is a char boundary");
+                (self.contains(c), c.len_utf8())
+            }
+        }
+    }
+
     /// Whether some character below `c` is in the set.
     pub fn any_below(&self, c: u32) -> bool {
         let i = c as usize;
@@ -187,12 +202,22 @@ pub fn is_han(c: char) -> bool {
 /// each starts at. Lines are split with the `memchr` crate's vector search: the standard
 /// library's `char` search costs more than the rest of a short line's handling.
 pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    pieces(text, b'\n')
+}
+
+/// The pieces of `text` between the ASCII byte `sep`s (as `str::split(char::from(sep))` gives
+/// them) with the byte offset each starts at, split with memchr's vector search.
+pub fn pieces(text: &str, sep: u8) -> impl Iterator<Item = (usize, &str)> {
+    debug_assert!(
+        sep.is_ascii(),
+        "a separator inside a character would cut it"
+    );
+    let ends = memchr::memchr_iter(sep, text.as_bytes()).chain(std::iter::once(text.len()));
     let mut start = 0;
     ends.map(move |end| {
-        let line = (start, &text[start..end]);
+        let piece = (start, &text[start..end]);
         start = end + 1;
-        line
+        piece
     })
 }
 
