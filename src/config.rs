@@ -27,7 +27,7 @@ use crate::metadata::MetadataRules;
 use crate::normalize::{canonical_word, Normalizer};
 use crate::places::PlaceWords;
 use crate::record::Qualifier;
-use crate::structure::StructureRules;
+use crate::structure::{CountWords, StructureRules};
 
 /// The repository's `pipeline.toml`, compiled into the binary.
 pub const BUILTIN: &str = include_str!("../pipeline.toml");
@@ -809,11 +809,27 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .iter()
         .filter_map(|r| Regex::new(r).ok())
         .collect();
+    let multi_char = |w: &Vec<char>| (w.len() >= 2).then(|| w.iter().collect::<String>());
+    let counts = CountWords {
+        tails: (lexicon.multipliers.iter().map(|&(c, _)| c))
+            .chain(lexicon.hedges_inside.iter().map(|&(c, _)| c))
+            .collect(),
+        units: lexicon
+            .units
+            .iter()
+            .map(|(w, _)| w.iter().collect())
+            .collect(),
+        spanning: (lexicon.units.iter().map(|(w, _)| w))
+            .chain(lexicon.hedges_before.iter().map(|(w, _)| w))
+            .chain(lexicon.hedges_after.iter().map(|(w, _)| w))
+            .filter_map(multi_char)
+            .collect(),
+    };
     let structure = StructureRules::new(
         headings,
         single_chars(&w.structure.sentence_ends, "structure.sentence_ends", p),
         structure_clause_ends.clone(),
-        lexicon.multipliers.iter().map(|&(c, _)| c).collect(),
+        counts,
     );
 
     // [metadata]

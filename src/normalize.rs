@@ -345,8 +345,8 @@ fn push_unspaced(out: &mut String, pieces: &[&str]) {
 /// Maps one character to its canonical form, or `None` to drop it.
 ///
 /// Full-width ASCII (U+FF01–FF5E) becomes ASCII, Kangxi radicals their ideographs, the
-/// ideographic and no-break spaces become a space, CR becomes LF, zero-width and control
-/// characters go. Everything else is kept.
+/// ideographic and no-break spaces become a space, CR and the Unicode line and paragraph
+/// separators become LF, zero-width and control characters go. Everything else is kept.
 pub fn fold_char(c: char) -> Option<char> {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
@@ -354,7 +354,9 @@ pub fn fold_char(c: char) -> Option<char> {
         '\u{2E9F}' => Some('母'),
         '\u{2EF3}' => Some('龟'),
         '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => Some(' '),
-        '\r' => Some('\n'),
+        // CR, and the line and paragraph separators of Unicode (U+2028, U+2029, NEL), as
+        // web pages and Word exports write a line break inside a paragraph.
+        '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => Some('\n'),
         '\n' | '\t' => Some(c),
         '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => None,
         c if c.is_control() => None,
@@ -865,6 +867,11 @@ mod tests {
     #[test]
     fn crlf_and_cr_become_lf_and_invisible_characters_go() {
         assert_eq!(fold_width("甲\r\n乙\r丙"), "甲\n乙\n丙");
+        // The Unicode line and paragraph separators, and NEL, are line breaks too.
+        assert_eq!(
+            fold_width("甲\u{2028}乙\u{2029}丙\u{85}丁"),
+            "甲\n乙\n丙\n丁"
+        );
         assert_eq!(fold_width("\u{FEFF}法\u{200B}治\u{0007}"), "法治");
     }
 

@@ -20,13 +20,32 @@ pub struct StructureRules {
     headings: Vec<Regex>,
     sentence_ends: Vec<char>,
     clause_ends: Vec<char>,
-    /// The multipliers of `[numbers]` (万, 亿, 千): a line ending in one after digits ends in a
-    /// number.
-    multipliers: Vec<char>,
+    /// The words of counts, to tell a line break that cuts one.
+    counts: CountWords,
+    /// The characters a line ends with when a break cuts one of `counts.spanning`: every
+    /// character of those words but their last.
+    spanning_cut_after: Vec<char>,
     /// The characters a heading line can start with, when the patterns tell (derived from
     /// `headings` by [`StructureRules::new`]).
     heading_gate: Option<FirstCharGate>,
 }
+
+/// The words counts are written with (from `[numbers]` and `[hedges]`), as far as
+/// [`StructureRules::reflow`] needs them to tell a line break that cuts a count.
+#[derive(Debug, Clone, Default)]
+pub struct CountWords {
+    /// What may stand between a number and its measure word: the multipliers (万, 亿, 千) and
+    /// the hedges written there (余, 多).
+    pub tails: Vec<char>,
+    /// The measure words.
+    pub units: Vec<String>,
+    /// Measure words and hedges of two or more characters (`人次`, `不少于`, `以上`): a break
+    /// inside one next to a number cuts a count.
+    pub spanning: Vec<String>,
+}
+
+/// How near a number (in characters) a measure word or hedge cut by a line break must be.
+const SPANNING_REACH: usize = 6;
 
 /// A half-open range of character offsets into the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +109,14 @@ fn wrap_width(body: &str, spans: &[(usize, usize)]) -> Option<usize> {
     widest_cluster(widths, WRAP_SLACK)
 }
 
+/// Whether a digit is among the first [`SPANNING_REACH`] of `chars`.
+fn has_digit_within(mut chars: impl Iterator<Item = char>) -> bool {
+    chars
+        .by_ref()
+        .take(SPANNING_REACH)
+        .any(|c| c.is_ascii_digit())
+}
+
 /// The largest value of the window of `slack` holding the most `values`, when that window
 /// holds at least [`MIN_WRAPPED_LINES`] of them and [`WRAPPED_SHARE`] of all.
 fn widest_cluster(mut values: Vec<usize>, slack: usize) -> Option<usize> {
@@ -116,23 +143,90 @@ impl StructureRules {
         headings: Vec<Regex>,
         sentence_ends: Vec<char>,
         clause_ends: Vec<char>,
-        multipliers: Vec<char>,
+        counts: CountWords,
     ) -> StructureRules {
         let patterns: Vec<&str> = headings.iter().map(Regex::as_str).collect();
+        let mut spanning_cut_after: Vec<char> = (counts.spanning.iter())
+            .flat_map(|w| w.chars().rev().skip(1))
+            .collect();
+        spanning_cut_after.sort_unstable();
+        spanning_cut_after.dedup();
         StructureRules {
+            spanning_cut_after,
             heading_gate: FirstCharGate::new(&patterns),
             headings,
             sentence_ends,
             clause_ends,
-            multipliers,
+            counts,
         }
     }
 
-    /// Whether `line` ends in a number, perhaps with its multipliers (`…约320万`): what a
-    /// measure word would follow.
+    /// Whether `line` ends in a number, perhaps with what follows one before its measure word
+    /// (`…约320万`, `…1200余`): what a measure word would follow.
     fn ends_in_number(&self, line: &str) -> bool {
-        line.trim_end_matches(&self.multipliers[..])
+        line.trim_end_matches(&self.counts.tails[..])
             .ends_with(|c: char| c.is_ascii_digit())
+    }
+
+    /// Whether `text` starts with a count: digits (`131`, `25.2`, `1,094`), perhaps
+    /// multipliers and hedges (`万`, `余`), then a measure word. `2024年` and `1.加强…` do not.
+    fn starts_with_count(&self, text: &str) -> bool {
+        let rest = text.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',');
+        if rest.len() == text.len() {
+            return false;
+        }
+        let rest = rest.trim_start_matches(&self.counts.tails[..]);
+        self.counts
+            .units
+            .iter()
+            .any(|u| rest.starts_with(u.as_str()))
+    }
+
+    /// Whether the line break between `line` and `next` cuts a count, whatever the widths:
+    /// - after its number (`…执法检查56` / `次，…`, `…约320万` / `元`, `…1200余` / `人次`);
+    /// - inside its number (`…执法检查5` / `6次`, `…罚没款25.` / `2万元`);
+    /// - inside a measure word or hedge next to the number (`…260人` / `次`, `…不少` /
+    ///   `于40课时`, `…260人次以` / `上`);
+    /// - between the words it counts and the count (`…化解矛盾纠纷` / `131件`), unless the
+    ///   line is only a heading.
+    ///
+    /// (A line ending a sentence never goes on: the caller checks.)
+    fn cuts_a_count(&self, line: &str, next: &str) -> bool {
+        let Some(last) = line.chars().next_back() else {
+            return false;
+        };
+        let Some(first) = next.chars().next() else {
+            return false;
+        };
+        if first.is_ascii_digit() {
+            let into_number = last.is_ascii_digit()
+                || ((last == '.' || last == ',')
+                    && line[..line.len() - 1].ends_with(|c: char| c.is_ascii_digit()));
+            // A heading is no words of a count, unless it runs on into a sentence:
+            // `(二)矛盾化解方面。化解矛盾纠纷` / `131件`.
+            let after_words = is_han(last)
+                && (self.heading_level(line).is_none()
+                    || line.contains(|c: char| self.sentence_ends.contains(&c)));
+            return (into_number || after_words) && self.starts_with_count(next);
+        }
+        if !(is_han(first) || first == '%') {
+            return false;
+        }
+        if self.ends_in_number(line) {
+            return true;
+        }
+        if self.spanning_cut_after.binary_search(&last).is_err() {
+            return false; // the usual case: no measure word or hedge is cut
+        }
+        self.counts.spanning.iter().any(|word| {
+            word.char_indices().skip(1).any(|(at, _)| {
+                let (head, rest) = word.split_at(at);
+                line.ends_with(head)
+                    && next.starts_with(rest)
+                    && (has_digit_within(line[..line.len() - head.len()].chars().rev())
+                        || has_digit_within(next[rest.len()..].chars()))
+            })
+        })
     }
 
     /// `body` with the lines of a hard-wrapped text joined back into paragraphs.
@@ -141,10 +235,10 @@ impl StructureRules {
     /// sentence, a number or a measure word happens to be (`化解矛盾纠` / `纷131件`,
     /// `25.2万` / `元`). Such a text shows as many wide lines of one width. Then a line that
     /// fills that width and does not end a sentence goes on with the next line, unless the next
-    /// opens a heading. Whatever the widths, a line that ends in a number (`…执法检查56`,
-    /// `…约320万`) goes on with a next line that starts with a character (`次，…`, `元。…`):
-    /// a measure word is never written on a line of its own. Any other text is returned as it
-    /// is.
+    /// opens a heading. Whatever the widths, a line break that cuts a count (`…执法检查56` /
+    /// `次，…`, `…260人` / `次`, `…化解矛盾纠纷` / `131件`) is undone: nobody writes a measure
+    /// word on a line of its own, or ends a paragraph on the words a count belongs to (see
+    /// [`StructureRules::cuts_a_count`]). Any other text is returned as it is.
     pub fn reflow(&self, body: String) -> String {
         // Most texts are neither wrapped nor cut after a number: tell that from the line
         // lengths and ends alone, without a copy.
@@ -152,7 +246,11 @@ impl StructureRules {
             .map(|(at, l)| (at, at + l.len()))
             .collect();
         let width = wrap_width(&body, &spans);
-        if width.is_none() && !spans.iter().any(|&(s, e)| self.ends_in_number(&body[s..e])) {
+        let cut = |k: usize| {
+            let ((s, e), (ns, ne)) = (spans[k], spans[k + 1]);
+            self.cuts_a_count(&body[s..e], &body[ns..ne])
+        };
+        if width.is_none() && !(0..spans.len().saturating_sub(1)).any(cut) {
             return body;
         }
         let width = width.unwrap_or(usize::MAX);
@@ -170,10 +268,8 @@ impl StructureRules {
                 break;
             };
             let next = &body[ns..ne];
-            let cut_number =
-                self.ends_in_number(line) && next.starts_with(|c: char| c == '%' || is_han(c));
             let full = width != usize::MAX && columns(line) + WRAP_SLACK >= width;
-            let goes_on = (full || cut_number)
+            let goes_on = (full || cut(k))
                 && !ends_sentence(line)
                 && !next.is_empty()
                 && self.heading_level(next).is_none();
@@ -348,7 +444,17 @@ mod tests {
             .collect(),
             vec!['。', ';', '!', '?'],
             vec![',', ':', '。', ';'],
-            vec!['万', '亿', '千'],
+            CountWords {
+                tails: vec!['万', '亿', '千', '余', '多'],
+                units: [
+                    "人次", "场次", "课时", "次", "场", "件", "元", "人", "份", "条", "%",
+                ]
+                .map(String::from)
+                .to_vec(),
+                spanning: ["人次", "场次", "课时", "不少于", "超过", "以上"]
+                    .map(String::from)
+                    .to_vec(),
+            },
         )
     }
 
@@ -385,6 +491,59 @@ mod tests {
             rules().reflow(body.to_owned()),
             "全年开展执法检查56次，罚没款25.2万元，出庭应诉率达100%。\n2024\n一、主要成效"
         );
+    }
+
+    /// Whatever the widths, a line break inside a count, or between a count and the words it
+    /// counts, is undone; a line break before a year, a date, a list marker or after a heading
+    /// stays.
+    #[test]
+    fn a_line_break_that_cuts_a_count_is_undone() {
+        let cut = [
+            // inside the number
+            (
+                "全年开展执法检查5\n6次,罚没款25.\n2万元,公开信息1,\n094条。",
+                "全年开展执法检查56次,罚没款25.2万元,公开信息1,094条。",
+            ),
+            // between the number's hedge and its measure word
+            (
+                "培训干部职工1200余\n人次,发放资料3000\n余份。",
+                "培训干部职工1200余人次,发放资料3000余份。",
+            ),
+            // inside a measure word or a hedge next to the number
+            (
+                "提供法律咨询260人\n次,组织培训12场\n次。",
+                "提供法律咨询260人次,组织培训12场次。",
+            ),
+            (
+                "人均学法不少\n于40课时,参训人员超\n过200人,咨询260人次以\n上。",
+                "人均学法不少于40课时,参训人员超过200人,咨询260人次以上。",
+            ),
+            // between the words counted and the count
+            (
+                "全年开展执法检查56次,化解矛盾纠纷\n131件。",
+                "全年开展执法检查56次,化解矛盾纠纷131件。",
+            ),
+            ("发放法治宣传资料约\n900份。", "发放法治宣传资料约900份。"),
+            (
+                "(二)矛盾化解方面。化解矛盾纠纷\n131件。",
+                "(二)矛盾化解方面。化解矛盾纠纷131件。",
+            ),
+        ];
+        for (body, want) in cut {
+            assert_eq!(rules().reflow(body.to_owned()), want, "{body}");
+        }
+        let kept = [
+            "某镇2024年法治政府建设工作报告\n2024年,某镇坚持依法行政。",
+            "某镇人民政府\n2025年1月10日",
+            "(一)规范执法\n1.严格执法。\n2.加强培训。",
+            "(一)化解矛盾纠纷\n131件矛盾纠纷全部化解。",
+            "开展执法检查56次。\n131件。",
+            "全年化解纠纷\n二、存在问题",
+            "工作很有成效\n以上是今年的工作。",
+        ];
+        for body in kept {
+            assert_eq!(rules().reflow(body.to_owned()), body);
+        }
     }
 
     #[test]

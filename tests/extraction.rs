@@ -715,6 +715,26 @@ fn pdf_text_wrapped_at_a_fixed_width_reads_as_its_paragraphs() {
     assert!(got.len() >= 12, "{got:?}");
 }
 
+/// A short text broken at irregular places (a web page's `<br>`, a Word line break, a page
+/// break whose footer the debris rules removed) reads as its sentence wherever a break cuts a
+/// count: inside its number, hedge or measure word, or between the words counted and the count.
+#[test]
+fn a_line_break_inside_a_count_or_before_it_changes_nothing() {
+    let sentence = "全年开展执法检查56次,化解矛盾纠纷131件,罚没款25.2万元,培训干部职工1200余人次,人均学法不少于40课时,提供法律咨询260人次以上。";
+    let whole = extract(&format!(
+        "某镇2024年法治政府建设工作报告\n一、主要成效\n{sentence}"
+    ));
+    assert_eq!(whole.len(), 6, "{whole:?}");
+    assert!(whole.iter().all(|m| m.4.is_some()), "{whole:?}");
+    for broken in [
+        "全年开展执法检查5\n6次,化解矛盾纠纷\n131件,罚没款25.\n2万元,培训干部职工1200余\n人次,人均学法不少\n于40课时,提供法律咨询260人次以\n上。",
+        "全年开展执法检查56\n次,化解矛盾纠纷\n\n- 2 -\n\n131件,罚没款25.2万\u{2028}元,培训干部职工1200余人\n次,人均学法不少于40课时,提供法律咨询260人\n次以上。",
+    ] {
+        let text = format!("某镇2024年法治政府建设工作报告\n一、主要成效\n{broken}");
+        assert_eq!(extract(&text), whole, "{broken}");
+    }
+}
+
 /// Measure words of laws, kinds, items and transactions are kept as written like the others.
 #[test]
 fn more_measure_words_are_kept_as_written() {
