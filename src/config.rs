@@ -86,6 +86,8 @@ struct WireHtml {
     content_selectors: Vec<S>,
     #[serde(default)]
     drop_selectors: Vec<S>,
+    #[serde(default)]
+    published_meta: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -627,7 +629,12 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .iter()
         .map(|s| s.get_ref().clone())
         .collect();
-    let html = match HtmlExtractor::new(&content, &drop) {
+    let published_meta: Vec<String> = (w.html.published_meta.iter())
+        .map(|s| s.get_ref().clone())
+        .collect();
+    let html =
+        HtmlExtractor::new(&content, &drop).and_then(|h| h.with_published_meta(&published_meta));
+    let html = match html {
         Ok(h) => Some(h),
         Err(e) => {
             let span = w
@@ -635,6 +642,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
                 .content_selectors
                 .iter()
                 .chain(&w.html.drop_selectors)
+                .chain(&w.html.published_meta)
                 .find(|s| e.contains(&format!("{:?}", s.get_ref())))
                 .map_or(0..0, |s| s.span());
             p.add(span, "html", e);

@@ -28,6 +28,9 @@ pub struct HtmlExtractor {
     h1: Selector,
     h2: Selector,
     article_title: Selector,
+    /// The `<meta>` elements whose `content` is the page's publication date (`[html]
+    /// published_meta`), in order.
+    published_meta: Vec<Selector>,
 }
 
 /// What [`HtmlExtractor::extract`] found.
@@ -46,6 +49,9 @@ pub struct HtmlText {
     /// Every line that may be the report's title outside the article, in the order to try
     /// them: `<meta name="ArticleTitle">`, the `<h1>`s, `<title>`, the first `<h2>`s.
     pub headings: Vec<String>,
+    /// The publication date the page's `<meta>` elements give (`<meta name="PubDate"
+    /// content="2025-01-20 10:30">`), as written.
+    pub published: Option<String>,
 }
 
 /// Han characters of a text, and how many of them are inside links (`<a>`): a page that is
@@ -154,7 +160,22 @@ impl HtmlExtractor {
             h1: parse("built-in", "h1")?,
             h2: parse("built-in", "h2")?,
             article_title: parse("built-in", r#"meta[name="ArticleTitle" i]"#)?,
+            published_meta: Vec::new(),
         })
+    }
+
+    /// Reads the page's publication date from the `content` of the first `<meta>` element
+    /// matching one of `selectors`, in order; the error names the selector that does not
+    /// parse.
+    pub fn with_published_meta(mut self, selectors: &[String]) -> Result<HtmlExtractor, String> {
+        self.published_meta = selectors
+            .iter()
+            .map(|s| {
+                Selector::parse(s)
+                    .map_err(|e| format!("invalid published_meta selector {s:?}: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(self)
     }
 
     /// Extracts title, article text and chrome from a page.
@@ -202,7 +223,14 @@ impl HtmlExtractor {
         headings.extend(doc.select(&self.h1).filter_map(text_of));
         headings.extend(first(&self.title));
         headings.extend(doc.select(&self.h2).take(3).filter_map(text_of));
+        let published = (self.published_meta.iter())
+            .flat_map(|sel| doc.select(sel))
+            .filter_map(|m| m.value().attr("content"))
+            .map(str::trim)
+            .find(|c| !c.is_empty())
+            .map(str::to_owned);
         HtmlText {
+            published,
             title,
             body,
             chrome,
@@ -570,6 +598,34 @@ mod tests {
 </div>
 <footer>版权所有 © 某某区</footer>
 </body></html>"#;
+
+    #[test]
+    fn the_publication_date_of_the_page_meta() {
+        let x = extractor(&[])
+            .with_published_meta(&strings(&[
+                r#"meta[name="PubDate" i]"#,
+                r#"meta[property="article:published_time" i]"#,
+            ]))
+            .unwrap();
+        let page = |head: &str| {
+            x.extract(&format!(
+                "<html><head>{head}</head><body><div class=\"content\"><p>正文</p></div></body></html>"
+            ))
+            .published
+        };
+        assert_eq!(
+            page(r#"<meta name="pubdate" content=" 2025-01-20 10:30 ">"#).as_deref(),
+            Some("2025-01-20 10:30")
+        );
+        assert_eq!(
+            page(r#"<meta property="article:published_time" content="2024-12-04T09:00:00+08:00"><meta name="PubDate" content="2025-01-20">"#).as_deref(),
+            Some("2025-01-20"),
+            "the selectors are tried in order"
+        );
+        assert_eq!(page(r#"<meta name="PubDate" content="">"#), None);
+        assert_eq!(page(""), None);
+        assert!(x.with_published_meta(&strings(&["meta[[["])).is_err());
+    }
 
     #[test]
     fn headings_outside_the_article_are_title_candidates_in_order() {

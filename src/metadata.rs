@@ -12,8 +12,9 @@
 //!   (`现将…2024年…报告如下`); years inside other documents' titles (`《…》`) and ranges
 //!   (`2021-2025年`) do not vote.
 //! - `published`: a date after a publication label (`发布日期:`, `发布时间:`, `日期:`) in the page
-//!   chrome or the first lines, else the date of a signature line among the last lines: a date
-//!   alone, or after the issuer's name, with notes in brackets (`(盖章)`) set aside.
+//!   chrome or the first lines, else the date a web page's `<meta>` gives (`PubDate`), else
+//!   the date of a signature line among the last lines: a date alone, or after the issuer's
+//!   name, with notes in brackets (`(盖章)`) set aside.
 //!   Page chrome like `今天是:2019年10月31日` is neither.
 
 use std::borrow::Cow;
@@ -269,6 +270,9 @@ impl MetadataRules {
             .find_iter(&labelled)
             .find_map(|m| date_from(m.as_str()))
         {
+            return Some(d);
+        }
+        if let Some(d) = text.page_published.as_deref().and_then(date_from) {
             return Some(d);
         }
         lines
@@ -714,6 +718,29 @@ mod tests {
         assert_eq!(m.published, Date::new(2024, 12, 4));
         let m = read("正文。\n今天是:2019年10月31日\n结束", &[]);
         assert_eq!(m.published, None);
+    }
+
+    /// A web page's `<meta name="PubDate">` is its publication date: below a label on the
+    /// page, above the signature.
+    #[test]
+    fn published_from_the_page_meta_when_no_label_says_it() {
+        let with_meta = |body: &str, chrome: &[&str]| {
+            rules()
+                .read(&NormalizedText {
+                    body: body.to_owned(),
+                    chrome: chrome.iter().map(|s| s.to_string()).collect(),
+                    page_published: Some("2025-01-20 10:30".to_owned()),
+                    ..NormalizedText::default()
+                })
+                .published
+        };
+        let meta = Date::new(2025, 1, 20);
+        assert_eq!(with_meta("正文。\n今天是:2025年3月2日", &[]), meta);
+        assert_eq!(with_meta("正文。\n某镇人民政府\n2025年1月10日", &[]), meta);
+        assert_eq!(
+            with_meta("正文。", &["发布日期:2025-01-18"]),
+            Date::new(2025, 1, 18)
+        );
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct NormalizedText {
     /// A web page's own heading (`<title>` or `<h1>`), normalized, when the article element
     /// left it out: a candidate title for the metadata stage.
     pub page_title: Option<String>,
+    /// The publication date a web page's `<meta>` gives, as written: for the metadata stage
+    /// when no `发布日期` label is on the page.
+    pub page_published: Option<String>,
 }
 
 /// Traditional→Simplified converter plus the set of characters it changes, built once.
@@ -797,6 +800,7 @@ impl Normalizer {
             chrome,
             simplified_chars,
             page_title: None,
+            page_published: None,
         }
     }
 }

@@ -242,19 +242,26 @@ impl Engine {
                 Err(DecodeFailure::Undecodable(why)) => return failed(Status::Undecodable, why),
             }
         };
-        let (body_text, page_chrome, page_title, links) =
+        let (body_text, page_chrome, page_title, page_published, links) =
             if is_html_path(rel_path) || html::looks_like_html(&raw_text) {
                 let page = self.config.html.extract(&raw_text);
                 let headings = (!page.headings.is_empty()).then(|| page.headings.join("\n"));
-                (page.body, page.chrome, headings, Some(page.links))
+                (
+                    page.body,
+                    page.chrome,
+                    headings,
+                    page.published,
+                    Some(page.links),
+                )
             } else {
-                (raw_text, String::new(), None, None)
+                (raw_text, String::new(), None, None, None)
             };
         clock.charge(1);
 
         // normalize
         let mut normalized = self.normalize_body(&body_text);
         normalized.page_title = page_title.map(|t| self.config.normalizer.normalize(&t).body);
+        normalized.page_published = page_published;
         if !page_chrome.is_empty() {
             let chrome = self.config.normalizer.normalize(&page_chrome);
             normalized
