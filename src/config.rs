@@ -847,7 +847,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .map(|l| regex::escape(l))
         .collect();
     let published_label = Regex::new(&format!(
-        r"(?:{})\s*:?\s*\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}",
+        r"(?:^|[^\p{{Han}}])(?:{})\s*:?\s*\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}",
         labels.join("|")
     ));
     let metadata = match published_label {

@@ -1317,6 +1317,30 @@ fn page_fields_with_values_are_furniture_not_the_title() {
     assert_eq!(record.mentions.len(), 2);
 }
 
+/// A crawler writes the page's address and the time it fetched it above the text: neither is
+/// the report's (its title is the line below them, and the fetch time is no publication date);
+/// nor is a meeting's time in the first paragraph.
+#[test]
+fn a_crawlers_header_lines_are_furniture_and_its_fetch_time_no_date() {
+    let page = "URL: http://www.example.gov.cn/art/2025/1/18/art_1229_590.html\n\
+                抓取时间:2025-03-02 14:27:33\n\
+                递铺街道2024年法治政府建设工作报告\n\
+                2024年,递铺街道扎实推进法治政府建设,会议时间:2024年3月5日。\n\
+                全年开展执法检查56次,化解矛盾纠纷131件。\n\
+                递铺街道办事处\n\
+                2025年1月18日";
+    let record = ENGINE.analyze_text(page, "case.txt");
+    assert_eq!(
+        record.meta.title.as_deref(),
+        Some("递铺街道2024年法治政府建设工作报告")
+    );
+    assert_eq!(
+        record.meta.published.map(|d| d.to_string()).as_deref(),
+        Some("2025-01-18")
+    );
+    assert_eq!(record.mentions.len(), 2);
+}
+
 /// `数十场`, `几百人次`: vague amounts ("dozens", "hundreds") are not numbers, while the counts
 /// beside them still are.
 #[test]
