@@ -655,13 +655,23 @@ fn run_end(chars: &[char], i: usize) -> usize {
     j
 }
 
-/// Past the spaces at `j`. Not past a tab: a tab separates the cells of a table (HTML `td`,
-/// tab-separated text), and a row's number (`1\t人民调解…`) is no count of the next cell's word.
-fn skip_spaces(chars: &[char], mut j: usize) -> usize {
-    while j < chars.len() && chars[j] == ' ' {
-        j += 1;
+/// Spaces in a row that part the columns of a table laid out with spaces (`pdftotext -layout`:
+/// `1     人民调解案件    131件`), not the words of a mention (`1 次`, `1.3 万件`).
+const COLUMN_GAP: usize = 3;
+
+/// Past the spaces at `j`. Not past a tab or a [`COLUMN_GAP`]: they separate the cells of a
+/// table (HTML `td`, tab-separated or laid-out text), and a row's number (`1\t人民调解…`) is no
+/// count of the next cell's word.
+fn skip_spaces(chars: &[char], j: usize) -> usize {
+    let mut end = j;
+    while end < chars.len() && chars[end] == ' ' {
+        end += 1;
     }
-    j
+    if end - j >= COLUMN_GAP {
+        j
+    } else {
+        end
+    }
 }
 
 fn skip_digits(chars: &[char], mut j: usize) -> usize {
