@@ -433,7 +433,9 @@ impl Lexicon {
             if self.clause_ends.contains(&chars[k]) {
                 return None;
             }
-            if let Some(w) = self.reach_over_de.iter().find(|w| starts(&chars[k..p], w)) {
+            if let Some(w) = (self.reach_over_de.iter())
+                .find(|w| starts(&chars[k..p], w) && !self.in_not_hedge(chars, k, w.len()))
+            {
                 let q = self
                     .hedges_before
                     .iter()
@@ -457,7 +459,9 @@ impl Lexicon {
             if self.not_hedges.iter().any(|w| ends(before, w)) {
                 return None;
             }
-            if let Some(w) = self.reach_over_verb.iter().find(|w| ends(before, w)) {
+            if let Some(w) = (self.reach_over_verb.iter())
+                .find(|w| ends(before, w) && !self.in_not_hedge(chars, p - gap - w.len(), w.len()))
+            {
                 let q = self
                     .hedges_before
                     .iter()
@@ -467,6 +471,20 @@ impl Lexicon {
             }
         }
         None
+    }
+
+    /// Whether the hedge word at `chars[at..at + len]` is part of a word that is no hedge: the
+    /// 约 of `村规民约`, `约谈`, `约束`.
+    fn in_not_hedge(&self, chars: &[char], at: usize, len: usize) -> bool {
+        self.not_hedges.iter().any(|w| {
+            // Where `w` would start for the hedge to lie inside it.
+            let first = (at + len).saturating_sub(w.len());
+            (first..=at).any(|start| {
+                chars
+                    .get(start..start + w.len())
+                    .is_some_and(|s| s == w.as_slice())
+            })
+        })
     }
 
     /// Whether the words after a written-out count name rhetorical points (`三个…发力点`).
