@@ -109,6 +109,8 @@ struct WireNumbers {
     #[serde(default)]
     nouns_after_ge: Vec<S>,
     #[serde(default)]
+    not_units: Vec<S>,
+    #[serde(default)]
     lone_one_units: Vec<S>,
     max_value: Spanned<f64>,
     max_digits: Spanned<usize>,
@@ -764,6 +766,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         units,
         multipliers,
         nouns_after_ge: chars_longest_first(&words(&n.nouns_after_ge)),
+        not_units: chars_longest_first(&words(&n.not_units)),
         lone_one_units: words(&n.lone_one_units).into_iter().collect(),
         max_value: *n.max_value.get_ref(),
         max_digits: *n.max_digits.get_ref(),

@@ -41,6 +41,9 @@ pub struct Lexicon {
     pub multipliers: Vec<(char, f64)>,
     /// Nouns that replace 个 as the unit (`21个工作日` → `工作日`), longest first.
     pub nouns_after_ge: Vec<Vec<char>>,
+    /// Words that start with a measure word but are none (`期间`, `人员`): a number before
+    /// one is no count (`十一期间` is not 11 期).
+    pub not_units: Vec<Vec<char>>,
     pub lone_one_units: HashSet<String>,
     pub max_value: f64,
     pub max_digits: usize,
@@ -393,6 +396,9 @@ impl Lexicon {
     /// The longest measure word at `j`: (characters consumed, canonical unit).
     fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &CompactString)> {
         let rest = chars.get(j..)?;
+        if self.not_units.iter().any(|w| rest.starts_with(w)) {
+            return None;
+        }
         self.units_by_first
             .get(rest.first()?)?
             .iter()

@@ -1355,6 +1355,18 @@ fn a_crawlers_header_lines_are_furniture_and_its_fetch_time_no_date() {
     assert_eq!(record.mentions.len(), 2);
 }
 
+/// A word that starts with a measure word but is none takes no number: `十一期间` is the
+/// National Day holiday, and a number cut off before `人员` ("staff") is no count of 人.
+#[test]
+fn words_that_start_with_a_measure_word_are_no_unit() {
+    check_mentions(&[
+        ("十一期间组织安全检查5次。", &[(5.0, "次", E)]),
+        ("五一期间开展法治宣传3场。", &[(3.0, "场", E)]),
+        ("全年开展执法检查56\n人员参与率达95%。", &[(95.0, "%", E)]),
+        ("培训执法人员56人。", &[(56.0, "人", E)]),
+    ]);
+}
+
 /// `数十场`, `几百人次`: vague amounts ("dozens", "hundreds") are not numbers, while the counts
 /// beside them still are.
 #[test]
