@@ -20,7 +20,7 @@ use toml::Spanned;
 
 use crate::classify::{Catalogue, Indicator};
 use crate::decode::encoding_for_label;
-use crate::extract::{index_by_first_char, Lexicon};
+use crate::extract::{index_by_first_char, EndWords, Lexicon, NOT_A_UNIT};
 use crate::gate::GatedRegex;
 use crate::html::HtmlExtractor;
 use crate::metadata::MetadataRules;
@@ -678,6 +678,13 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
             (w.chars().collect(), canonical)
         })
         .collect();
+    // The words that start with a measure word but are none go into the same table, with no
+    // unit: the longest word at a position decides, at no extra cost.
+    units.extend(
+        words(&n.not_units)
+            .into_iter()
+            .map(|w| (w.chars().collect(), CompactString::const_new(NOT_A_UNIT))),
+    );
     units.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     units.dedup_by(|a, b| a.0 == b.0);
     let mut multipliers = Vec::new();
@@ -766,7 +773,6 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         units,
         multipliers,
         nouns_after_ge: chars_longest_first(&words(&n.nouns_after_ge)),
-        not_units: chars_longest_first(&words(&n.not_units)),
         lone_one_units: words(&n.lone_one_units).into_iter().collect(),
         max_value: *n.max_value.get_ref(),
         max_digits: *n.max_digits.get_ref(),
@@ -775,7 +781,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         hedges_after,
         reach_over_de: chars_longest_first(&reach_over_de),
         reach_over_verb: chars_longest_first(&reach_over_verb),
-        not_hedges: chars_longest_first(&words(&h.not_hedges)),
+        not_hedges: EndWords::new(chars_longest_first(&words(&h.not_hedges))),
         fixed_terms: dictionary(&words(&x.fixed_terms)),
         numeral_words: dictionary(&words(&x.numeral_words)),
         rhetorical_heads: chars_longest_first(&words(&x.rhetorical_heads)),
@@ -825,12 +831,13 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         tails: (lexicon.multipliers.iter().map(|&(c, _)| c))
             .chain(lexicon.hedges_inside.iter().map(|&(c, _)| c))
             .collect(),
-        units: lexicon
-            .units
-            .iter()
+        units: (lexicon.units.iter())
+            .filter(|(_, u)| u != NOT_A_UNIT)
             .map(|(w, _)| w.iter().collect())
             .collect(),
-        spanning: (lexicon.units.iter().map(|(w, _)| w))
+        spanning: (lexicon.units.iter())
+            .filter(|(_, u)| u != NOT_A_UNIT)
+            .map(|(w, _)| w)
             .chain(lexicon.hedges_before.iter().map(|(w, _)| w))
             .chain(lexicon.hedges_after.iter().map(|(w, _)| w))
             .filter_map(multi_char)
@@ -850,7 +857,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .map(|l| regex::escape(l))
         .collect();
     let published_label = Regex::new(&format!(
-        r"(?:^|[^\p{{Han}}])(?:{})\s*:?\s*\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}",
+        r"(?:{})\s*:?\s*\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}",
         labels.join("|")
     ));
     let metadata = match published_label {
@@ -973,6 +980,7 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
         .units
         .iter()
         .map(|(_, u)| u.as_str())
+        .filter(|&u| u != NOT_A_UNIT)
         .chain(lexicon.nouns_after_ge.iter().map(|_| ""))
         .collect();
     let nouns: HashSet<String> = lexicon

@@ -33,7 +33,9 @@ use crate::text::{ends, is_han, starts, TextIndex};
 /// The compiled vocabulary of numbers, hedges and exclusions (`[numbers]`, `[hedges]`,
 /// `[exclude]` in `pipeline.toml`).
 pub struct Lexicon {
-    /// Measure words, longest first, with their canonical unit.
+    /// Measure words, longest first, with their canonical unit; and the words that start
+    /// with a measure word but are none (`期间`, `人员`: a number before one is no count, so
+    /// `十一期间` is not 11 期), with the unit [`NOT_A_UNIT`].
     pub units: Vec<(Vec<char>, CompactString)>,
     /// Per first character, the indices into `units` of the words it starts, in order
     /// (see [`index_by_first_char`]).
@@ -41,9 +43,6 @@ pub struct Lexicon {
     pub multipliers: Vec<(char, f64)>,
     /// Nouns that replace 个 as the unit (`21个工作日` → `工作日`), longest first.
     pub nouns_after_ge: Vec<Vec<char>>,
-    /// Words that start with a measure word but are none (`期间`, `人员`): a number before
-    /// one is no count (`十一期间` is not 11 期).
-    pub not_units: Vec<Vec<char>>,
     pub lone_one_units: HashSet<String>,
     pub max_value: f64,
     pub max_digits: usize,
@@ -55,7 +54,7 @@ pub struct Lexicon {
     pub reach_over_de: Vec<Vec<char>>,
     /// Hedges that govern a count across a short verb: `至少召开2次`.
     pub reach_over_verb: Vec<Vec<char>>,
-    pub not_hedges: Vec<Vec<char>>,
+    pub not_hedges: EndWords,
     /// Fixed terms, matched leftmost-longest like an Aho-Corasick automaton would.
     pub fixed_terms: Option<Dictionary>,
     pub numeral_words: Option<Dictionary>,
@@ -67,6 +66,35 @@ pub struct Lexicon {
     pub ordinal_prefixes: Vec<Vec<char>>,
     pub clause_ends: Vec<char>,
 }
+
+/// Words looked for at the end of a text, with their last characters apart: most texts are
+/// ruled out by one look at their last character.
+#[derive(Debug, Clone, Default)]
+pub struct EndWords {
+    /// Longest first.
+    pub words: Vec<Vec<char>>,
+    /// The last character of each word, sorted.
+    last: Vec<char>,
+}
+
+impl EndWords {
+    pub fn new(words: Vec<Vec<char>>) -> EndWords {
+        let mut last: Vec<char> = words.iter().filter_map(|w| w.last().copied()).collect();
+        last.sort_unstable();
+        last.dedup();
+        EndWords { words, last }
+    }
+
+    /// Whether `text` ends with one of the words.
+    fn end(&self, text: &[char]) -> bool {
+        text.last()
+            .is_some_and(|c| self.last.binary_search(c).is_ok())
+            && self.words.iter().any(|w| ends(text, w))
+    }
+}
+
+/// The unit of the words in [`Lexicon::units`] that are no measure word.
+pub const NOT_A_UNIT: &str = "";
 
 /// One mention as found in the text, before classification.
 #[derive(Debug, Clone, PartialEq)]
@@ -396,14 +424,12 @@ impl Lexicon {
     /// The longest measure word at `j`: (characters consumed, canonical unit).
     fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &CompactString)> {
         let rest = chars.get(j..)?;
-        if self.not_units.iter().any(|w| rest.starts_with(w)) {
-            return None;
-        }
         self.units_by_first
             .get(rest.first()?)?
             .iter()
             .map(|&k| &self.units[k])
             .find(|(w, _)| rest.starts_with(w))
+            .filter(|(_, u)| u != NOT_A_UNIT)
             .map(|(w, u)| (w.len(), u))
     }
 
@@ -422,7 +448,7 @@ impl Lexicon {
             p -= 1;
         }
         let before = &chars[..p];
-        if self.not_hedges.iter().any(|w| ends(before, w)) {
+        if self.not_hedges.end(before) {
             return None;
         }
         if let Some((w, q)) = self.hedges_before.iter().find(|(w, _)| ends(before, w)) {
@@ -462,7 +488,7 @@ impl Lexicon {
                 return None;
             }
             let before = &chars[..p - gap];
-            if self.not_hedges.iter().any(|w| ends(before, w)) {
+            if self.not_hedges.end(before) {
                 return None;
             }
             if let Some(w) = (self.reach_over_verb.iter())
@@ -482,7 +508,7 @@ impl Lexicon {
     /// Whether the hedge word at `chars[at..at + len]` is part of a word that is no hedge: the
     /// 约 of `村规民约`, `约谈`, `约束`.
     fn in_not_hedge(&self, chars: &[char], at: usize, len: usize) -> bool {
-        self.not_hedges.iter().any(|w| {
+        self.not_hedges.words.iter().any(|w| {
             // Where `w` would start for the hedge to lie inside it.
             let first = (at + len).saturating_sub(w.len());
             (first..=at).any(|start| {

@@ -25,6 +25,7 @@ use regex::Regex;
 use crate::normalize::NormalizedText;
 use crate::numerals::parse_chinese;
 use crate::record::Date;
+use crate::text::is_han;
 
 /// Compiled `[metadata]` rules.
 pub struct MetadataRules {
@@ -265,9 +266,14 @@ impl MetadataRules {
             .chain(lines.iter().take(HEAD_LINES_FOR_LABELS).copied())
             .collect();
         let labelled = head.join("\n");
+        // A label counts where it starts a word: the 时间 of 抓取时间 or 会议时间 is another
+        // time. (Checked here, not in the pattern, so that the search keeps its literal
+        // prefilter.)
+        let starts_word = |at: usize| !labelled[..at].chars().next_back().is_some_and(is_han);
         if let Some(d) = self
             .published_label
             .find_iter(&labelled)
+            .filter(|m| starts_word(m.start()))
             .find_map(|m| date_from(m.as_str()))
         {
             return Some(d);
@@ -718,6 +724,12 @@ mod tests {
         assert_eq!(m.published, Date::new(2024, 12, 4));
         let m = read("正文。\n今天是:2019年10月31日\n结束", &[]);
         assert_eq!(m.published, None);
+        // A label counts where it starts a word: a meeting's date is no publication date.
+        let m = read(
+            "标题\n会议日期:2024-03-05。",
+            &["上传日期:2024-03-06 发布日期:2024-03-08"],
+        );
+        assert_eq!(m.published, Date::new(2024, 3, 8));
     }
 
     /// A web page's `<meta name="PubDate">` is its publication date: below a label on the
