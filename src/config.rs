@@ -680,6 +680,20 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .collect();
     // The words that start with a measure word but are none go into the same table, with no
     // unit: the longest word at a position decides, at no extra cost.
+    check_words(&n.not_units, "numbers.not_units", p);
+    for w in &n.not_units {
+        let word = canonical_word(w.get_ref());
+        if units
+            .iter()
+            .any(|(u, _)| u.iter().copied().eq(word.chars()))
+        {
+            p.add(
+                w.span(),
+                "numbers.not_units",
+                format!("{word:?} is a measure word; a not_unit must be longer than the measure word it starts with"),
+            );
+        }
+    }
     units.extend(
         words(&n.not_units)
             .into_iter()
@@ -1111,13 +1125,17 @@ mod tests {
                 "units = [\"次\", \"场\", \"期\", \"场次\"]",
                 "units = [\"次\", \"fortnights\"]",
                 1,
-            );
+            )
+            .replacen("not_units = [\"期间\",", "not_units = [\"人\",", 1)
+            .replacen("'meta[name=\"PubDate\" i]',", "'meta[[',", 1);
         let err = Config::parse(&bad, "bad.toml")
             .err()
             .expect("bad config is refused");
         let keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
         assert!(keys.contains(&"normalize.debris_lines"), "{err}");
         assert!(keys.contains(&"hedges.before"), "{err}");
+        assert!(keys.contains(&"numbers.not_units"), "{err}");
+        assert!(keys.contains(&"html"), "{err}");
         assert!(
             keys.contains(&"indicator[law_study_sessions].units"),
             "{err}"

@@ -110,11 +110,8 @@ fn wrap_width(body: &str, spans: &[(usize, usize)]) -> Option<usize> {
 }
 
 /// Whether a digit is among the first [`SPANNING_REACH`] of `chars`.
-fn has_digit_within(mut chars: impl Iterator<Item = char>) -> bool {
-    chars
-        .by_ref()
-        .take(SPANNING_REACH)
-        .any(|c| c.is_ascii_digit())
+fn has_digit_within(chars: impl Iterator<Item = char>) -> bool {
+    chars.take(SPANNING_REACH).any(|c| c.is_ascii_digit())
 }
 
 /// The largest value of the window of `slack` holding the most `values`, when that window
