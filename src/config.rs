@@ -120,6 +120,8 @@ struct WireNumbers {
 #[serde(deny_unknown_fields)]
 struct WireHedges {
     before: BTreeMap<String, S>,
+    #[serde(default)]
+    before_round: BTreeMap<String, S>,
     inside: BTreeMap<String, S>,
     after: BTreeMap<String, S>,
     #[serde(default)]
@@ -742,6 +744,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         v
     };
     let hedges_before = hedge_list(&h.before, "hedges.before", p);
+    let hedges_before_round = hedge_list(&h.before_round, "hedges.before_round", p);
     let hedges_after = hedge_list(&h.after, "hedges.after", p);
     let mut hedges_inside = Vec::new();
     for (k, q) in &h.inside {
@@ -791,6 +794,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         max_value: *n.max_value.get_ref(),
         max_digits: *n.max_digits.get_ref(),
         hedges_before,
+        hedges_before_round,
         hedges_inside,
         hedges_after,
         reach_over_de: chars_longest_first(&reach_over_de),

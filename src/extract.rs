@@ -48,6 +48,9 @@ pub struct Lexicon {
     pub max_digits: usize,
     /// Hedges before the number, longest first.
     pub hedges_before: Vec<(Vec<char>, Qualifier)>,
+    /// Hedges that make a lone 百/千/万 a number, besides those of `hedges_before`, longest
+    /// first: `上千人次` is more than 1000 人次, `上` before any other number is no hedge.
+    pub hedges_before_round: Vec<(Vec<char>, Qualifier)>,
     pub hedges_inside: Vec<(char, Qualifier)>,
     /// Hedges after the measure word, longest first.
     pub hedges_after: Vec<(Vec<char>, Qualifier)>,
@@ -396,7 +399,14 @@ impl Lexicon {
                 qualifiers.insert(0, q);
                 raw_start = hedge_start;
             }
-            None if number.bare_power && !hedged_inside => return None,
+            None if number.bare_power && !hedged_inside => {
+                // A lone 百/千/万 is an idiom (`百姓`, `千方百计`) unless a hedge says it is a
+                // round number: `近千人`, `上千人次`.
+                let (w, q) =
+                    (self.hedges_before_round.iter()).find(|(w, _)| ends(&chars[..start], w))?;
+                qualifiers.insert(0, *q);
+                raw_start = start - w.len();
+            }
             None => {}
         }
         let qualifier = qualifiers
