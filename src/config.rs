@@ -20,7 +20,7 @@ use toml::Spanned;
 
 use crate::classify::{Catalogue, Indicator};
 use crate::decode::encoding_for_label;
-use crate::extract::{index_by_first_char, EndWords, Lexicon, NOT_A_UNIT};
+use crate::extract::{index_by_first_char, EndWords, Lexicon};
 use crate::gate::GatedRegex;
 use crate::html::HtmlExtractor;
 use crate::metadata::MetadataRules;
@@ -672,12 +672,12 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .iter()
         .map(|(k, v)| (canonical_word(k), canonical_word(v.get_ref())))
         .collect();
-    let mut units: Vec<(Vec<char>, CompactString)> = words(&n.measure_words)
+    let mut units: Vec<(Vec<char>, Option<CompactString>)> = words(&n.measure_words)
         .into_iter()
         .chain(aliases.keys().cloned())
         .map(|w| {
             let canonical = aliases.get(&w).unwrap_or(&w).as_str().into();
-            (w.chars().collect(), canonical)
+            (w.chars().collect(), Some(canonical))
         })
         .collect();
     // The words that start with a measure word but are none go into the same table, with no
@@ -699,7 +699,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     units.extend(
         words(&n.not_units)
             .into_iter()
-            .map(|w| (w.chars().collect(), CompactString::const_new(NOT_A_UNIT))),
+            .map(|w| (w.chars().collect(), None)),
     );
     units.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     units.dedup_by(|a, b| a.0 == b.0);
@@ -850,11 +850,11 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
             .chain(lexicon.hedges_inside.iter().map(|&(c, _)| c))
             .collect(),
         units: (lexicon.units.iter())
-            .filter(|(_, u)| u != NOT_A_UNIT)
+            .filter(|(_, u)| u.is_some())
             .map(|(w, _)| w.iter().collect())
             .collect(),
         spanning: (lexicon.units.iter())
-            .filter(|(_, u)| u != NOT_A_UNIT)
+            .filter(|(_, u)| u.is_some())
             .map(|(w, _)| w)
             .chain(lexicon.hedges_before.iter().map(|(w, _)| w))
             .chain(lexicon.hedges_after.iter().map(|(w, _)| w))
@@ -997,8 +997,7 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
     let known_units: HashSet<&str> = lexicon
         .units
         .iter()
-        .map(|(_, u)| u.as_str())
-        .filter(|&u| u != NOT_A_UNIT)
+        .filter_map(|(_, u)| u.as_deref())
         .chain(lexicon.nouns_after_ge.iter().map(|_| ""))
         .collect();
     let nouns: HashSet<String> = lexicon

@@ -33,10 +33,10 @@ use crate::text::{ends, is_han, starts, TextIndex};
 /// The compiled vocabulary of numbers, hedges and exclusions (`[numbers]`, `[hedges]`,
 /// `[exclude]` in `pipeline.toml`).
 pub struct Lexicon {
-    /// Measure words, longest first, with their canonical unit; and the words that start
-    /// with a measure word but are none (`期间`, `人员`: a number before one is no count, so
-    /// `十一期间` is not 11 期), with the unit [`NOT_A_UNIT`].
-    pub units: Vec<(Vec<char>, CompactString)>,
+    /// Measure words, longest first, with their canonical unit; and, with none, the words
+    /// that start with a measure word but are none (`期间`, `人员`: a number before one is no
+    /// count, so `十一期间` is not 11 期).
+    pub units: Vec<(Vec<char>, Option<CompactString>)>,
     /// Per first character, the indices into `units` of the words it starts, in order
     /// (see [`index_by_first_char`]).
     pub units_by_first: FxHashMap<char, Vec<usize>>,
@@ -95,9 +95,6 @@ impl EndWords {
             && self.words.iter().any(|w| ends(text, w))
     }
 }
-
-/// The unit of the words in [`Lexicon::units`] that are no measure word.
-pub const NOT_A_UNIT: &str = "";
 
 /// One mention as found in the text, before classification.
 #[derive(Debug, Clone, PartialEq)]
@@ -439,8 +436,7 @@ impl Lexicon {
             .iter()
             .map(|&k| &self.units[k])
             .find(|(w, _)| rest.starts_with(w))
-            .filter(|(_, u)| u != NOT_A_UNIT)
-            .map(|(w, u)| (w.len(), u))
+            .and_then(|(w, u)| Some((w.len(), u.as_ref()?)))
     }
 
     fn after_ordinal_prefix(&self, chars: &[char], start: usize) -> bool {

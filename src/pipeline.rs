@@ -242,28 +242,28 @@ impl Engine {
                 Err(DecodeFailure::Undecodable(why)) => return failed(Status::Undecodable, why),
             }
         };
-        let (body_text, page_chrome, page_title, page_published, links) =
-            if is_html_path(rel_path) || html::looks_like_html(&raw_text) {
-                let page = self.config.html.extract(&raw_text);
-                let headings = (!page.headings.is_empty()).then(|| page.headings.join("\n"));
-                (
-                    page.body,
-                    page.chrome,
-                    headings,
-                    page.published,
-                    Some(page.links),
-                )
-            } else {
-                (raw_text, String::new(), None, None, None)
-            };
+        // A text file is a page with its text as the article and nothing around it.
+        let is_page = is_html_path(rel_path) || html::looks_like_html(&raw_text);
+        let page = if is_page {
+            self.config.html.extract(&raw_text)
+        } else {
+            html::HtmlText {
+                body: raw_text,
+                ..html::HtmlText::default()
+            }
+        };
+        let links = is_page.then_some(page.links);
         clock.charge(1);
 
         // normalize
-        let mut normalized = self.normalize_body(&body_text);
-        normalized.page_title = page_title.map(|t| self.config.normalizer.normalize(&t).body);
-        normalized.page_published = page_published;
-        if !page_chrome.is_empty() {
-            let chrome = self.config.normalizer.normalize(&page_chrome);
+        let mut normalized = self.normalize_body(&page.body);
+        if !page.headings.is_empty() {
+            let headings = page.headings.join("\n");
+            normalized.page_title = Some(self.config.normalizer.normalize(&headings).body);
+        }
+        normalized.page_published = page.published;
+        if !page.chrome.is_empty() {
+            let chrome = self.config.normalizer.normalize(&page.chrome);
             normalized
                 .chrome
                 .extend(chrome.body.lines().map(str::to_owned));

@@ -1313,6 +1313,14 @@ fn simplified_report_keeps_the_characters_traditional_tables_change() {
     assert_eq!(record.mentions.len(), 2);
 }
 
+/// A report's title and publication date (`YYYY-MM-DD`), as metadata tests check them.
+fn title_and_published(record: &fazhi::record::ReportRecord) -> (Option<&str>, Option<String>) {
+    (
+        record.meta.title.as_deref(),
+        record.meta.published.map(|d| d.to_string()),
+    )
+}
+
 /// A government page lists its metadata fields with their values on one line
 /// (`发布机构:新安街道办事处`) above the report. They are page furniture: the report's own heading
 /// below them is its title, and the `发布日期` line still gives `published`.
@@ -1329,12 +1337,11 @@ fn page_fields_with_values_are_furniture_not_the_title() {
                 全年开展执法检查45次,调处矛盾纠纷587宗。";
     let record = ENGINE.analyze_text(page, "case.txt");
     assert_eq!(
-        record.meta.title.as_deref(),
-        Some("新安街道2023年法治政府建设年度报告")
-    );
-    assert_eq!(
-        record.meta.published.map(|d| d.to_string()).as_deref(),
-        Some("2024-02-20")
+        title_and_published(&record),
+        (
+            Some("新安街道2023年法治政府建设年度报告"),
+            Some("2024-02-20".to_owned())
+        )
     );
     assert_eq!(record.meta.county.as_deref(), Some("宝安区"));
     assert_eq!(record.mentions.len(), 2);
@@ -1354,12 +1361,11 @@ fn a_crawlers_header_lines_are_furniture_and_its_fetch_time_no_date() {
                 2025年1月18日";
     let record = ENGINE.analyze_text(page, "case.txt");
     assert_eq!(
-        record.meta.title.as_deref(),
-        Some("递铺街道2024年法治政府建设工作报告")
-    );
-    assert_eq!(
-        record.meta.published.map(|d| d.to_string()).as_deref(),
-        Some("2025-01-18")
+        title_and_published(&record),
+        (
+            Some("递铺街道2024年法治政府建设工作报告"),
+            Some("2025-01-18".to_owned())
+        )
     );
     assert_eq!(record.mentions.len(), 2);
 }
