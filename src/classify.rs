@@ -6,7 +6,8 @@
 //! that count only beside a `when` word in the clause (a lecture for cadres is training). For
 //! each mention the signals in its clause are scored: longer is more specific, nearer is better,
 //! a signal before the number counts a little more than one just after the measure word. In a
-//! list (`规范性文件9件、合同协议214件`) a signal describes the number of its own item. The best
+//! list (`规范性文件9件、合同协议214件`) a signal describes the number of its own item, but the
+//! old and the new value of one quantity (`持证率由85%提高到100%`) share their signal. The best
 //! indicator whose units admit the mention's unit wins; weak signals (`活动`) only count when no
 //! indicator has a real one. Two rules of report Chinese follow: a clause opening with
 //! `共计/累计/合计` and no signal of its own sums up the mention before it and inherits its
@@ -72,6 +73,25 @@ pub struct Catalogue {
     topic_endings: Vec<Vec<char>>,
     /// What separates the items of a list within a clause (`、`).
     list_separators: Vec<char>,
+    /// What joins the two values of one quantity before and after a change (`由85%提高到100%`).
+    change_links: Vec<Vec<char>>,
+}
+
+/// The words of `[classify]`: how sentences tie numbers to signals, beside the catalogue.
+#[derive(Debug, Clone, Default)]
+pub struct ClassifyWords {
+    /// Open a summing clause: `共计`.
+    pub totals: Vec<String>,
+    /// Start the parts of a total: `其中`.
+    pub part_markers: Vec<String>,
+    /// Classifiers that count the noun written after them: `4个部门`.
+    pub noun_after_units: Vec<String>,
+    /// End a clause that names the topic of the next: `信访方面`.
+    pub topic_endings: Vec<String>,
+    /// Separate the items of a list within a clause: `、`.
+    pub list_separators: Vec<char>,
+    /// Join the old and the new value of one quantity: `提高到`.
+    pub change_links: Vec<String>,
 }
 
 /// The indicator chosen for a mention and the rule that chose it (for `fazhi explain`).
@@ -212,16 +232,16 @@ const RIGHT_PENALTY: i64 = 3;
 const TOPIC_MAX_CHARS: usize = 12;
 
 impl Catalogue {
-    /// Builds the dictionary; `totals` open a summing clause (共计), `part_markers` start the
-    /// parts of a total (其中).
-    pub fn new(
-        indicators: Vec<Indicator>,
-        totals: Vec<String>,
-        part_markers: Vec<String>,
-        noun_after_units: Vec<String>,
-        topic_endings: Vec<String>,
-        list_separators: Vec<char>,
-    ) -> Catalogue {
+    /// Builds the dictionary of the indicators' words; `words` are those of `[classify]`.
+    pub fn new(indicators: Vec<Indicator>, words: ClassifyWords) -> Catalogue {
+        let ClassifyWords {
+            totals,
+            part_markers,
+            noun_after_units,
+            topic_endings,
+            list_separators,
+            change_links,
+        } = words;
         let mut words: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<(usize, Role)>> = Vec::new();
         for (i, ind) in indicators.iter().enumerate() {
@@ -270,6 +290,7 @@ impl Catalogue {
             noun_after_units,
             topic_endings: topic_endings.iter().map(|w| w.chars().collect()).collect(),
             list_separators,
+            change_links: change_links.iter().map(|w| w.chars().collect()).collect(),
         }
     }
 
@@ -511,9 +532,19 @@ impl Catalogue {
             return false;
         };
         let units = &self.indicators[i].units;
-        neighbours
-            .iter()
-            .any(|n| units.contains(n.unit.as_str()) && claim(n).is_some_and(|other| other < own))
+        neighbours.iter().any(|n| {
+            units.contains(n.unit.as_str())
+                && !self.one_change(n, m, chars)
+                && claim(n).is_some_and(|other| other < own)
+        })
+    }
+
+    /// Whether `a` and `b` are the values of one quantity before and after a change, joined by
+    /// nothing but a change link (`持证率由85%提高到100%`): a signal describes both.
+    fn one_change(&self, a: &Mention, b: &Mention, chars: &[char]) -> bool {
+        let (first, second) = if a.end <= b.start { (a, b) } else { (b, a) };
+        let between = &chars[first.end.min(second.start)..second.start];
+        a.unit == b.unit && self.change_links.iter().any(|w| w.as_slice() == between)
     }
 
     /// The verdict for `m` from its clause and the topic label before it, if that names an

@@ -18,7 +18,7 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::classify::{Catalogue, Indicator};
+use crate::classify::{Catalogue, ClassifyWords, Indicator};
 use crate::decode::encoding_for_label;
 use crate::extract::{index_by_first_char, EndWords, Lexicon};
 use crate::gate::GatedRegex;
@@ -165,6 +165,8 @@ struct WireClassify {
     topic_endings: Vec<S>,
     #[serde(default)]
     list_separators: Vec<S>,
+    #[serde(default)]
+    change_links: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -959,12 +961,16 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
 
     // [[indicator]]
     let catalogue = catalogue(&w.indicators, &lexicon, p);
-    let classify_totals = words(&w.classify.totals);
-    let part_markers = words(&w.classify.part_markers);
-    let noun_after_units = words(&w.classify.noun_after_units);
     check_words(&w.classify.topic_endings, "classify.topic_endings", p);
-    let topic_endings = words(&w.classify.topic_endings);
-    let list_separators = single_chars(&w.classify.list_separators, "classify.list_separators", p);
+    check_words(&w.classify.change_links, "classify.change_links", p);
+    let classify_words = ClassifyWords {
+        totals: words(&w.classify.totals),
+        part_markers: words(&w.classify.part_markers),
+        noun_after_units: words(&w.classify.noun_after_units),
+        topic_endings: words(&w.classify.topic_endings),
+        list_separators: single_chars(&w.classify.list_separators, "classify.list_separators", p),
+        change_links: words(&w.classify.change_links),
+    };
 
     Some(Config {
         source: String::new(),
@@ -981,14 +987,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         structure,
         metadata: metadata?,
         places,
-        catalogue: Catalogue::new(
-            catalogue,
-            classify_totals,
-            part_markers,
-            noun_after_units,
-            topic_endings,
-            list_separators,
-        ),
+        catalogue: Catalogue::new(catalogue, classify_words),
         output: OutputRules { partition_by },
     })
 }
