@@ -129,6 +129,8 @@ struct WireHedges {
     #[serde(default)]
     reach_over_verb: Vec<S>,
     #[serde(default)]
+    reach_over_phrase: Vec<S>,
+    #[serde(default)]
     not_hedges: Vec<S>,
 }
 
@@ -763,12 +765,18 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     }
     let reach_over_de = words(&h.reach_over_de);
     let reach_over_verb = words(&h.reach_over_verb);
+    let reach_over_phrase = words(&h.reach_over_phrase);
     for (list, wire, key) in [
         (&reach_over_de, &h.reach_over_de, "hedges.reach_over_de"),
         (
             &reach_over_verb,
             &h.reach_over_verb,
             "hedges.reach_over_verb",
+        ),
+        (
+            &reach_over_phrase,
+            &h.reach_over_phrase,
+            "hedges.reach_over_phrase",
         ),
     ] {
         for (word, span) in list.iter().zip(wire.iter().map(|s| s.span())) {
@@ -801,6 +809,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         hedges_after,
         reach_over_de: chars_longest_first(&reach_over_de),
         reach_over_verb: chars_longest_first(&reach_over_verb),
+        reach_over_phrase: chars_longest_first(&reach_over_phrase),
         not_hedges: EndWords::new(chars_longest_first(&words(&h.not_hedges))),
         fixed_terms: dictionary(&words(&x.fixed_terms)),
         numeral_words: dictionary(&words(&x.numeral_words)),
