@@ -369,9 +369,14 @@ impl Lexicon {
             j += len;
             let mut u = canonical.clone();
             if u == "个" {
-                if let Some(noun) = self.nouns_after_ge.iter().find(|w| starts(&chars[j..], w)) {
-                    j += noun.len();
+                // The hedge may stand after 个: 两个多月 is more than 2 月.
+                let mut k = j;
+                let inside = self.inside_hedge(chars, &mut k);
+                if let Some(noun) = self.nouns_after_ge.iter().find(|w| starts(&chars[k..], w)) {
+                    j = k + noun.len();
                     u = noun.iter().collect();
+                    hedged_inside |= inside.is_some();
+                    qualifiers.extend(inside);
                 }
             }
             if chars.get(j) == Some(&'之') {
