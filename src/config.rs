@@ -105,6 +105,8 @@ struct WireNumbers {
     measure_words: Vec<S>,
     #[serde(default)]
     unit_aliases: BTreeMap<String, S>,
+    #[serde(default)]
+    unit_scales: BTreeMap<String, Spanned<f64>>,
     multipliers: BTreeMap<String, Spanned<f64>>,
     #[serde(default)]
     nouns_after_ge: Vec<S>,
@@ -707,6 +709,28 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     );
     units.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     units.dedup_by(|a, b| a.0 == b.0);
+    let mut unit_scales = Vec::new();
+    for (k, v) in &n.unit_scales {
+        let word = canonical_word(k);
+        if !(v.get_ref().is_finite() && *v.get_ref() > 0.0) {
+            p.add(
+                v.span(),
+                "numbers.unit_scales",
+                format!("{k:?} needs a positive factor"),
+            );
+        } else if !units
+            .iter()
+            .any(|(u, unit)| unit.is_some() && u.iter().copied().eq(word.chars()))
+        {
+            p.add(
+                v.span(),
+                "numbers.unit_scales",
+                format!("{k:?} is not in numbers.measure_words or numbers.unit_aliases"),
+            );
+        } else {
+            unit_scales.push((word.chars().collect(), *v.get_ref()));
+        }
+    }
     let mut multipliers = Vec::new();
     for (k, v) in &n.multipliers {
         let mut it = k.chars();
@@ -799,6 +823,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         units_by_first: index_by_first_char(&units),
         units,
         multipliers,
+        unit_scales,
         nouns_after_ge: chars_longest_first(&words(&n.nouns_after_ge)),
         lone_one_units: words(&n.lone_one_units).into_iter().collect(),
         max_value: *n.max_value.get_ref(),
@@ -1137,7 +1162,8 @@ mod tests {
                 "units = [\"次\", \"fortnights\"]",
                 1,
             )
-            .replacen("not_units = [\"期间\",", "not_units = [\"人\",", 1)
+            .replacen("\"期间\", \"人员\",", "\"人\", \"人员\",", 1)
+            .replacen("unit_scales = { ", "unit_scales = { \"斤\" = 0.5, ", 1)
             .replacen("'meta[name=\"PubDate\" i]',", "'meta[[',", 1);
         let err = Config::parse(&bad, "bad.toml")
             .err()
@@ -1146,6 +1172,7 @@ mod tests {
         assert!(keys.contains(&"normalize.debris_lines"), "{err}");
         assert!(keys.contains(&"hedges.before"), "{err}");
         assert!(keys.contains(&"numbers.not_units"), "{err}");
+        assert!(keys.contains(&"numbers.unit_scales"), "{err}");
         assert!(keys.contains(&"html"), "{err}");
         assert!(
             keys.contains(&"indicator[law_study_sessions].units"),

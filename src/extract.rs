@@ -41,6 +41,8 @@ pub struct Lexicon {
     /// (see [`index_by_first_char`]).
     pub units_by_first: FxHashMap<char, Vec<usize>>,
     pub multipliers: Vec<(char, f64)>,
+    /// Measure words that scale the value into their canonical unit: `九成` is 90 `%`.
+    pub unit_scales: Vec<(Vec<char>, f64)>,
     /// Nouns that replace 个 as the unit (`21个工作日` → `工作日`), longest first.
     pub nouns_after_ge: Vec<Vec<char>>,
     pub lone_one_units: HashSet<String>,
@@ -366,6 +368,11 @@ impl Lexicon {
             qualifiers.extend(inside);
             j = skip_spaces(chars, j);
             let (len, canonical) = self.unit_at(chars, j)?;
+            if let Some((_, scale)) =
+                (self.unit_scales.iter()).find(|(w, _)| chars[j..j + len] == w[..])
+            {
+                value *= scale;
+            }
             j += len;
             let mut u = canonical.clone();
             if u == "个" {

@@ -410,6 +410,18 @@ fn spec_values_and_canonical_units() {
 }
 
 #[test]
+fn tenths_are_percentages() {
+    // 成 is a tenth: a share written out in tenths is a percentage
+    check_mentions(&[
+        ("群众满意度达九成以上。", &[(90.0, "%", AL)]),
+        ("两成干部参加旁听庭审。", &[(20.0, "%", E)]),
+        ("满意率提高了7.5成。", &[(75.0, "%", E)]),
+        // ...but not in words that start with 成, nor in idioms
+        ("由12成员单位组成,工作一成不变,群众三五成群。", &[]),
+    ]);
+}
+
+#[test]
 fn spec_hedge_beats_exact_and_multipliers_combine_with_hedges() {
     check_mentions(&[
         ("各类普法活动共计930余人次参与。", &[(930.0, "人次", MT)]),
