@@ -78,7 +78,7 @@ pub struct Catalogue {
 }
 
 /// The words of `[classify]`: how sentences tie numbers to signals, beside the catalogue.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct ClassifyWords {
     /// Open a summing clause: `共计`.
     pub totals: Vec<String>,

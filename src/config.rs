@@ -11,7 +11,6 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-use compact_str::CompactString;
 use encoding_rs::Encoding;
 use globset::{Glob, GlobMatcher};
 use regex::Regex;
@@ -20,7 +19,7 @@ use toml::Spanned;
 
 use crate::classify::{Catalogue, ClassifyWords, Indicator};
 use crate::decode::encoding_for_label;
-use crate::extract::{index_by_first_char, EndWords, Lexicon};
+use crate::extract::{index_by_first_char, EndWords, Lexicon, Unit};
 use crate::gate::GatedRegex;
 use crate::html::HtmlExtractor;
 use crate::metadata::MetadataRules;
@@ -678,12 +677,12 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         .iter()
         .map(|(k, v)| (canonical_word(k), canonical_word(v.get_ref())))
         .collect();
-    let mut units: Vec<(Vec<char>, Option<CompactString>)> = words(&n.measure_words)
+    let mut units: Vec<(Vec<char>, Option<Unit>)> = words(&n.measure_words)
         .into_iter()
         .chain(aliases.keys().cloned())
         .map(|w| {
-            let canonical = aliases.get(&w).unwrap_or(&w).as_str().into();
-            (w.chars().collect(), Some(canonical))
+            let name = aliases.get(&w).unwrap_or(&w).as_str().into();
+            (w.chars().collect(), Some(Unit { name, scale: 1.0 }))
         })
         .collect();
     // The words that start with a measure word but are none go into the same table, with no
@@ -709,26 +708,24 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     );
     units.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     units.dedup_by(|a, b| a.0 == b.0);
-    let mut unit_scales = Vec::new();
     for (k, v) in &n.unit_scales {
         let word = canonical_word(k);
-        if !(v.get_ref().is_finite() && *v.get_ref() > 0.0) {
-            p.add(
+        let unit = units
+            .iter_mut()
+            .find(|(w, _)| w.iter().copied().eq(word.chars()))
+            .and_then(|(_, unit)| unit.as_mut());
+        match unit {
+            _ if !(v.get_ref().is_finite() && *v.get_ref() > 0.0) => p.add(
                 v.span(),
                 "numbers.unit_scales",
                 format!("{k:?} needs a positive factor"),
-            );
-        } else if !units
-            .iter()
-            .any(|(u, unit)| unit.is_some() && u.iter().copied().eq(word.chars()))
-        {
-            p.add(
+            ),
+            Some(unit) => unit.scale = *v.get_ref(),
+            None => p.add(
                 v.span(),
                 "numbers.unit_scales",
                 format!("{k:?} is not in numbers.measure_words or numbers.unit_aliases"),
-            );
-        } else {
-            unit_scales.push((word.chars().collect(), *v.get_ref()));
+            ),
         }
     }
     let mut multipliers = Vec::new();
@@ -823,7 +820,6 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         units_by_first: index_by_first_char(&units),
         units,
         multipliers,
-        unit_scales,
         nouns_after_ge: chars_longest_first(&words(&n.nouns_after_ge)),
         lone_one_units: words(&n.lone_one_units).into_iter().collect(),
         max_value: *n.max_value.get_ref(),
@@ -1030,7 +1026,7 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
     let known_units: HashSet<&str> = lexicon
         .units
         .iter()
-        .filter_map(|(_, u)| u.as_deref())
+        .filter_map(|(_, u)| Some(u.as_ref()?.name.as_str()))
         .chain(lexicon.nouns_after_ge.iter().map(|_| ""))
         .collect();
     let nouns: HashSet<String> = lexicon

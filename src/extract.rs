@@ -33,16 +33,14 @@ use crate::text::{ends, is_han, starts, TextIndex};
 /// The compiled vocabulary of numbers, hedges and exclusions (`[numbers]`, `[hedges]`,
 /// `[exclude]` in `pipeline.toml`).
 pub struct Lexicon {
-    /// Measure words, longest first, with their canonical unit; and, with none, the words
-    /// that start with a measure word but are none (`期间`, `人员`: a number before one is no
-    /// count, so `十一期间` is not 11 期).
-    pub units: Vec<(Vec<char>, Option<CompactString>)>,
+    /// Measure words, longest first, with their unit; and, with none, the words that start
+    /// with a measure word but are none (`期间`, `人员`: a number before one is no count, so
+    /// `十一期间` is not 11 期).
+    pub units: Vec<(Vec<char>, Option<Unit>)>,
     /// Per first character, the indices into `units` of the words it starts, in order
     /// (see [`index_by_first_char`]).
     pub units_by_first: FxHashMap<char, Vec<usize>>,
     pub multipliers: Vec<(char, f64)>,
-    /// Measure words that scale the value into their canonical unit: `九成` is 90 `%`.
-    pub unit_scales: Vec<(Vec<char>, f64)>,
     /// Nouns that replace 个 as the unit (`21个工作日` → `工作日`), longest first.
     pub nouns_after_ge: Vec<Vec<char>>,
     pub lone_one_units: HashSet<String>,
@@ -72,6 +70,14 @@ pub struct Lexicon {
     pub paired_marks: Vec<(char, char, usize)>,
     pub ordinal_prefixes: Vec<Vec<char>>,
     pub clause_ends: Vec<char>,
+}
+
+/// What a measure word makes of the number before it: the canonical unit, and the factor that
+/// takes the value into it (1 for most; `成` is a tenth, so `九成` is 90 `%`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub name: CompactString,
+    pub scale: f64,
 }
 
 /// Words looked for at the end of a text, with their last characters apart: most texts are
@@ -367,14 +373,10 @@ impl Lexicon {
             hedged_inside = inside.is_some();
             qualifiers.extend(inside);
             j = skip_spaces(chars, j);
-            let (len, canonical) = self.unit_at(chars, j)?;
-            if let Some((_, scale)) =
-                (self.unit_scales.iter()).find(|(w, _)| chars[j..j + len] == w[..])
-            {
-                value *= scale;
-            }
+            let (len, measure) = self.unit_at(chars, j)?;
+            value *= measure.scale;
             j += len;
-            let mut u = canonical.clone();
+            let mut u = measure.name.clone();
             if u == "个" {
                 // The hedge may stand after 个: 两个多月 is more than 2 月.
                 let mut k = j;
@@ -446,7 +448,7 @@ impl Lexicon {
     }
 
     /// The longest measure word at `j`: (characters consumed, canonical unit).
-    fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &CompactString)> {
+    fn unit_at(&self, chars: &[char], j: usize) -> Option<(usize, &Unit)> {
         let rest = chars.get(j..)?;
         self.units_by_first
             .get(rest.first()?)?
