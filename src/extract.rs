@@ -26,6 +26,7 @@ use rustc_hash::FxHashMap;
 use crate::dict::Dictionary;
 use crate::numerals::{
     digit_value, is_chinese_numeral_char, parse_arabic_chars, parse_chinese_chars, power_value,
+    to_decimal_digits,
 };
 use crate::record::Qualifier;
 use crate::text::{ends, is_han, starts, TextIndex};
@@ -373,9 +374,15 @@ impl Lexicon {
             hedged_inside = inside.is_some();
             qualifiers.extend(inside);
             j = skip_spaces(chars, j);
-            let (len, measure) = self.unit_at(chars, j)?;
-            value *= measure.scale;
+            let (len, mut measure) = self.unit_at(chars, j)?;
             j += len;
+            if let Some(joined) = self.bracketed_tail(chars, j, len) {
+                measure = joined;
+                j += 3;
+            }
+            if measure.scale != 1.0 || multiplied {
+                value = to_decimal_digits(value * measure.scale);
+            }
             let mut u = measure.name.clone();
             if u == "个" {
                 // The hedge may stand after 个: 两个多月 is more than 2 月.
@@ -445,6 +452,18 @@ impl Lexicon {
         let (_, q) = self.hedges_inside.iter().find(|(h, _)| h == c)?;
         *j = skip_spaces(chars, *j + 1);
         Some(*q)
+    }
+
+    /// The measure word that the `len` characters before `j` make with one bracketed character
+    /// right after them, if that is a measure word too: `56场(次)` counts 场次, `1.5万人(次)`
+    /// counts 人次. (`37件(份)` stays 件: 件份 is no measure word.)
+    fn bracketed_tail(&self, chars: &[char], j: usize, len: usize) -> Option<&Unit> {
+        let &['(', c, ')'] = chars.get(j..j + 3)? else {
+            return None;
+        };
+        let word: Vec<char> = chars[j - len..j].iter().copied().chain([c]).collect();
+        let (n, unit) = self.unit_at(&word, 0)?;
+        (n == word.len()).then_some(unit)
     }
 
     /// The longest measure word at `j`: (characters consumed, canonical unit).

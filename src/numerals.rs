@@ -164,6 +164,27 @@ pub fn parse_arabic_chars(chars: &[char]) -> Option<f64> {
     parse_cleaned(std::str::from_utf8(&buf[..n]).ok()?)
 }
 
+/// `v` rounded to 15 significant digits, as `f64` holds them exactly: what undoes the binary
+/// error of scaling a decimal. `2.3` × 10⁸ is 229999999.99999997 in `f64`, but `2.3亿` is
+/// 230000000, and a written number has far fewer than 15 digits.
+pub fn to_decimal_digits(v: f64) -> f64 {
+    /// The powers of ten that `f64` holds exactly.
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    // Scaled to 15 digits before the point, rounded, and scaled back by one correctly rounded
+    // division: the `f64` nearest the 15-digit decimal.
+    let shift = 14 - v.abs().log10().floor() as i32;
+    match usize::try_from(shift).ok().and_then(|s| POW10.get(s)) {
+        Some(&p) => (v * p).round() / p,
+        None => v,
+    }
+}
+
 fn parse_cleaned(cleaned: &str) -> Option<f64> {
     if !cleaned.as_bytes().first()?.is_ascii_digit() {
         return None;
@@ -215,6 +236,27 @@ mod tests {
         for s in ["", "三四十", "百百", "十百", "零十"] {
             assert_eq!(parse_chinese(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn scaled_decimals_keep_their_digits() {
+        assert_eq!(2.3 * 1e8, 229_999_999.999_999_97, "the error this undoes");
+        let cases = [
+            (2.3 * 1e8, 230_000_000.0),
+            (1.15 * 1e4, 11_500.0),
+            (12.8 * 1e4, 128_000.0),
+            (0.35 * 1e4, 3_500.0),
+            (9.0 * 10.0, 90.0),
+            (1234.56 * 1e4, 12_345_600.0),
+            (0.07, 0.07),
+            (3.0, 3.0),
+            (0.0, 0.0),
+        ];
+        for (v, want) in cases {
+            assert_eq!(to_decimal_digits(v), want, "{v}");
+        }
+        // Beyond what 15 digits before the point can shift: kept as it is.
+        assert_eq!(to_decimal_digits(1e300), 1e300);
     }
 
     #[test]

@@ -410,6 +410,42 @@ fn spec_values_and_canonical_units() {
 }
 
 #[test]
+fn scaled_values_are_the_decimals_written() {
+    // Exactly, not within a tolerance: analysts compare and join on these values, and in
+    // binary 2.3 × 10⁸ is 229999999.99999997.
+    let cases = [
+        ("调处涉及金额达2.3亿元。", 230_000_000.0),
+        ("罚没款1.15万元。", 11_500.0),
+        ("罚没款金额共计1,234.56万元。", 12_345_600.0),
+        ("投入资金0.35亿元。", 35_000_000.0),
+        ("覆盖群众4.1万余人次。", 41_000.0),
+        ("满意率提高了7.5成。", 75.0),
+    ];
+    for (text, want) in cases {
+        let got: Vec<f64> = extract(text).iter().map(|m| m.1).collect();
+        assert_eq!(got, [want], "{text}");
+    }
+}
+
+#[test]
+fn a_bracketed_tail_completes_the_measure_word() {
+    // 场(次), 人(次), 户(次): the count is of 场次, 人次, 户次, and the brackets are part of it
+    check_mentions(&[
+        ("开展普法宣传活动56场(次)。", &[(56.0, "场次", E)]),
+        ("受众1.5万人(次)。", &[(15000.0, "人次", E)]),
+        ("开展执法检查218户（次）。", &[(218.0, "户次", E)]),
+        ("出动执法人员300余人(次)。", &[(300.0, "人次", MT)]),
+        // 件份 is no measure word: the count stays one of 件
+        ("审查合同合计37件(份)。", &[(37.0, "件", E)]),
+    ]);
+    let raw: Vec<String> = extract("开展普法宣传活动56场(次)。")
+        .into_iter()
+        .map(|m| m.0)
+        .collect();
+    assert_eq!(raw, ["56场(次)"]);
+}
+
+#[test]
 fn tenths_are_percentages() {
     // 成 is a tenth: a share written out in tenths is a percentage
     check_mentions(&[
