@@ -32,6 +32,10 @@ use crate::structure::{CountWords, StructureRules};
 pub const BUILTIN: &str = include_str!("../pipeline.toml");
 pub const BUILTIN_NAME: &str = "pipeline.toml (built in)";
 
+/// The most Chinese characters a hedge of `[hedges] reach_over_verb` may reach over: a phrase
+/// longer than this is a clause of its own, which the hedge does not govern.
+const MAX_REACH_OVER_VERB: usize = 12;
+
 type S = Spanned<String>;
 
 #[derive(Deserialize)]
@@ -128,9 +132,7 @@ struct WireHedges {
     #[serde(default)]
     reach_over_de: Vec<S>,
     #[serde(default)]
-    reach_over_verb: Vec<S>,
-    #[serde(default)]
-    reach_over_phrase: Vec<S>,
+    reach_over_verb: BTreeMap<String, Spanned<usize>>,
     #[serde(default)]
     not_hedges: Vec<S>,
 }
@@ -785,30 +787,41 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         }
     }
     let reach_over_de = words(&h.reach_over_de);
-    let reach_over_verb = words(&h.reach_over_verb);
-    let reach_over_phrase = words(&h.reach_over_phrase);
-    for (list, wire, key) in [
-        (&reach_over_de, &h.reach_over_de, "hedges.reach_over_de"),
-        (
-            &reach_over_verb,
-            &h.reach_over_verb,
-            "hedges.reach_over_verb",
-        ),
-        (
-            &reach_over_phrase,
-            &h.reach_over_phrase,
-            "hedges.reach_over_phrase",
-        ),
-    ] {
-        for (word, span) in list.iter().zip(wire.iter().map(|s| s.span())) {
-            if !hedges_before
-                .iter()
-                .any(|(w, _)| w.iter().collect::<String>() == *word)
-            {
-                p.add(span, key, format!("{word:?} is not in hedges.before"));
-            }
+    let is_before_hedge =
+        |word: &str| (hedges_before.iter()).any(|(w, _)| w.iter().copied().eq(word.chars()));
+    for (word, span) in reach_over_de
+        .iter()
+        .zip(h.reach_over_de.iter().map(|s| s.span()))
+    {
+        if !is_before_hedge(word) {
+            p.add(
+                span,
+                "hedges.reach_over_de",
+                format!("{word:?} is not in hedges.before"),
+            );
         }
     }
+    let mut reach_over_verb = Vec::new();
+    for (k, v) in &h.reach_over_verb {
+        let word = canonical_word(k);
+        if !is_before_hedge(&word) {
+            p.add(
+                v.span(),
+                "hedges.reach_over_verb",
+                format!("{k:?} is not in hedges.before"),
+            );
+        } else if !(1..=MAX_REACH_OVER_VERB).contains(v.get_ref()) {
+            p.add(
+                v.span(),
+                "hedges.reach_over_verb",
+                format!("{k:?} must reach over 1 to {MAX_REACH_OVER_VERB} characters"),
+            );
+        } else {
+            reach_over_verb.push((word.chars().collect::<Vec<char>>(), *v.get_ref()));
+        }
+    }
+    // Longest first, so that 大约 is found before 约.
+    reach_over_verb.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
 
     // [exclude]
     let x = &w.exclude;
@@ -829,8 +842,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         hedges_inside,
         hedges_after,
         reach_over_de: chars_longest_first(&reach_over_de),
-        reach_over_verb: chars_longest_first(&reach_over_verb),
-        reach_over_phrase: chars_longest_first(&reach_over_phrase),
+        reach_over_verb,
         not_hedges: EndWords::new(chars_longest_first(&words(&h.not_hedges))),
         fixed_terms: dictionary(&words(&x.fixed_terms)),
         numeral_words: dictionary(&words(&x.numeral_words)),
@@ -1160,6 +1172,7 @@ mod tests {
             )
             .replacen("\"期间\", \"人员\",", "\"人\", \"人员\",", 1)
             .replacen("unit_scales = { ", "unit_scales = { \"斤\" = 0.5, ", 1)
+            .replacen("reach_over_verb = { \"至少\" = 8,", "reach_over_verb = { \"至少\" = 80,", 1)
             .replacen("'meta[name=\"PubDate\" i]',", "'meta[[',", 1);
         let err = Config::parse(&bad, "bad.toml")
             .err()
@@ -1169,6 +1182,7 @@ mod tests {
         assert!(keys.contains(&"hedges.before"), "{err}");
         assert!(keys.contains(&"numbers.not_units"), "{err}");
         assert!(keys.contains(&"numbers.unit_scales"), "{err}");
+        assert!(keys.contains(&"hedges.reach_over_verb"), "{err}");
         assert!(keys.contains(&"html"), "{err}");
         assert!(
             keys.contains(&"indicator[law_study_sessions].units"),

@@ -56,10 +56,9 @@ pub struct Lexicon {
     /// Hedges after the measure word, longest first.
     pub hedges_after: Vec<(Vec<char>, Qualifier)>,
     pub reach_over_de: Vec<Vec<char>>,
-    /// Hedges that govern a count across a short verb: `至少召开2次`.
-    pub reach_over_verb: Vec<Vec<char>>,
-    /// Hedges that govern a count across a whole verb phrase: `至少组织集中学法1次`.
-    pub reach_over_phrase: Vec<Vec<char>>,
+    /// Hedges that govern a count across the verb phrase before it, each with the most Chinese
+    /// characters it reaches over, longest hedge first: `至少召开2次`, `至少组织集中学法1次`.
+    pub reach_over_verb: Vec<(Vec<char>, usize)>,
     pub not_hedges: EndWords,
     /// Fixed terms, matched leftmost-longest like an Aho-Corasick automaton would.
     pub fixed_terms: Option<Dictionary>,
@@ -135,11 +134,6 @@ pub struct Extraction {
 }
 
 const REACH_OVER_DE_CHARS: usize = 12;
-/// The longest verb a `reach_over_verb` hedge reaches across (`召开`, `开展`, `组织`).
-const REACH_OVER_VERB_CHARS: usize = 2;
-/// The longest verb phrase a `reach_over_phrase` hedge reaches across (`组织集中学法`,
-/// `到村坐班`), in Chinese characters.
-const REACH_OVER_PHRASE_CHARS: usize = 8;
 const RHETORIC_WINDOW: usize = 10;
 
 /// A number token before its tail: value, where it ends, and how it was written.
@@ -523,16 +517,12 @@ impl Lexicon {
         None
     }
 
-    /// A hedge of `reach_over_verb` right before a verb of one or two Chinese characters that
-    /// stands right before the number at `p`: `每季度至少召开1次` is at least 1 次. A hedge of
-    /// `reach_over_phrase` reaches across a longer verb phrase: `每月至少到村坐班2天`.
+    /// A hedge of `reach_over_verb` right before a verb phrase that stands right before the
+    /// number at `p`, no longer than the hedge reaches: `每季度至少召开1次` is at least 1 次, and
+    /// so is `每月至少到村坐班2天`.
     fn hedge_over_verb(&self, chars: &[char], p: usize) -> Option<(usize, Qualifier)> {
         let is_word_char = |c: char| is_han(c) && !is_chinese_numeral_char(c) && c != '的';
-        let reach = if self.reach_over_phrase.is_empty() {
-            REACH_OVER_VERB_CHARS
-        } else {
-            REACH_OVER_PHRASE_CHARS.max(REACH_OVER_VERB_CHARS)
-        };
+        let reach = self.reach_over_verb.iter().map(|(_, r)| *r).max()?;
         for gap in 1..=reach.min(p) {
             if !is_word_char(chars[p - gap]) {
                 return None;
@@ -541,12 +531,11 @@ impl Lexicon {
             if self.not_hedges.end(before) {
                 return None;
             }
-            let mut hedges = (self.reach_over_verb.iter())
-                .filter(|_| gap <= REACH_OVER_VERB_CHARS)
-                .chain(self.reach_over_phrase.iter());
-            if let Some(w) = hedges
-                .find(|w| ends(before, w) && !self.in_not_hedge(chars, p - gap - w.len(), w.len()))
-            {
+            if let Some((w, _)) = self.reach_over_verb.iter().find(|(w, r)| {
+                gap <= *r
+                    && ends(before, w)
+                    && !self.in_not_hedge(chars, p - gap - w.len(), w.len())
+            }) {
                 let q = self
                     .hedges_before
                     .iter()
