@@ -1172,7 +1172,11 @@ mod tests {
             )
             .replacen("\"期间\", \"人员\",", "\"人\", \"人员\",", 1)
             .replacen("unit_scales = { ", "unit_scales = { \"斤\" = 0.5, ", 1)
-            .replacen("reach_over_verb = { \"至少\" = 8,", "reach_over_verb = { \"至少\" = 80,", 1)
+            .replacen(
+                "reach_over_verb = { \"至少\" = 8,",
+                "reach_over_verb = { \"至少\" = 80,",
+                1,
+            )
             .replacen("'meta[name=\"PubDate\" i]',", "'meta[[',", 1);
         let err = Config::parse(&bad, "bad.toml")
             .err()

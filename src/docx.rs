@@ -15,7 +15,7 @@ use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;
 use std::io::{Cursor, Read, Write};
 
-use crate::text::cell_line;
+use crate::text::{cell_line, raised_digits};
 
 /// Largest uncompressed size accepted for one part of the package.
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
@@ -147,6 +147,10 @@ fn paragraphs(xml: &str) -> Result<String, String> {
     // Open paragraphs (text boxes nest paragraphs inside runs of a paragraph).
     let mut open: Vec<String> = Vec::new();
     let mut in_run = 0usize;
+    // Where the open run's text starts in its paragraph, and whether the run is raised
+    // (`<w:vertAlign w:val="superscript"/>`).
+    let mut run_start = 0usize;
+    let mut raised = false;
     let mut in_text = 0usize;
     let mut skip = 0usize;
     // Open table rows (their finished cells) and cells (their finished paragraphs), innermost
@@ -191,7 +195,11 @@ fn paragraphs(xml: &str) -> Result<String, String> {
                         "p" => open.push(String::new()),
                         "tr" => rows.push(Vec::new()),
                         "tc" => cells.push(Vec::new()),
-                        "r" => in_run += 1,
+                        "r" => {
+                            in_run += 1;
+                            run_start = open.last().map_or(0, String::len);
+                            raised = false;
+                        }
                         "t" if in_run > 0 => in_text += 1,
                         _ => {}
                     }
@@ -202,6 +210,11 @@ fn paragraphs(xml: &str) -> Result<String, String> {
                 "tab" if in_run > 0 => push(&mut open, &mut lines, "\t"),
                 "br" | "cr" if in_run > 0 => push(&mut open, &mut lines, "\n"),
                 "noBreakHyphen" if in_run > 0 => push(&mut open, &mut lines, "-"),
+                "vertAlign" if in_run > 0 => {
+                    raised = e.attributes().flatten().any(|a| {
+                        a.key.local_name().as_ref() == "val" && a.value == "superscript"
+                    });
+                }
                 _ => {}
             },
             Event::End(e) => {
@@ -229,7 +242,20 @@ fn paragraphs(xml: &str) -> Result<String, String> {
                                 emit(&mut cells, &mut lines, row.join("\t"));
                             }
                         }
-                        "r" => in_run = in_run.saturating_sub(1),
+                        "r" => {
+                            in_run = in_run.saturating_sub(1);
+                            if std::mem::take(&mut raised) {
+                                if let Some(p) =
+                                    open.last_mut().filter(|p| p.is_char_boundary(run_start))
+                                {
+                                    let before = p[..run_start].chars().next_back();
+                                    if let Some(written) = raised_digits(before, &p[run_start..]) {
+                                        p.truncate(run_start);
+                                        p.push_str(&written);
+                                    }
+                                }
+                            }
+                        }
                         "t" => in_text = in_text.saturating_sub(1),
                         _ => {}
                     }
@@ -401,6 +427,11 @@ mod tests {
                 "text box fallback not duplicated",
                 r#"<w:p><w:r><w:t>外</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:txbxContent><w:p><w:r><w:t>框</w:t></w:r></w:p></w:txbxContent></mc:Choice><mc:Fallback><w:txbxContent><w:p><w:r><w:t>框</w:t></w:r></w:p></w:txbxContent></mc:Fallback></mc:AlternateContent></w:r></w:p>"#,
                 "框\n外",
+            ),
+            (
+                "raised digits: an exponent after a letter, a note marker elsewhere",
+                r#"<w:p><w:r><w:t>拆除违建2572m</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>2</w:t></w:r><w:r><w:t>,化解纠纷10</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>1</w:t></w:r><w:r><w:t>件</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="subscript"/></w:rPr><w:t>3</w:t></w:r></w:p>"#,
+                "拆除违建2572m²,化解纠纷10[1]件3",
             ),
         ];
         for &(name, body, want) in cases {

@@ -17,7 +17,7 @@
 
 use scraper::{ElementRef, Html, Node, Selector};
 
-use crate::text::{cell_line, is_cjk};
+use crate::text::{cell_line, is_cjk, raised_digits};
 
 /// Compiled selectors.
 #[derive(Debug, Clone)]
@@ -312,6 +312,7 @@ impl HtmlExtractor {
                 match name {
                     "a" => sink.links.depth += 1,
                     "br" => sink.line_break(),
+                    "sup" => sink.sups.push(sink.out.len()),
                     "td" | "th" => {
                         sink.cell();
                         sink.cells.push(sink.out.len());
@@ -340,6 +341,10 @@ fn close(sink: &mut Sink, el: Option<ElementRef<'_>>) {
     } else if name == "td" || name == "th" {
         if let Some(start) = sink.cells.pop() {
             sink.join_cell(start);
+        }
+    } else if name == "sup" {
+        if let Some(start) = sink.sups.pop() {
+            sink.superscript(start);
         }
     } else if name == "pre" {
         sink.pre = sink.pre.saturating_sub(1);
@@ -376,6 +381,8 @@ struct Sink {
     links: LinkCount,
     /// Where each open table cell's text starts in `out`, innermost last.
     cells: Vec<usize>,
+    /// Where each open `<sup>`'s text starts in `out`, innermost last.
+    sups: Vec<usize>,
 }
 
 /// Han characters written, and those written inside `<a>` elements (`depth` deep).
@@ -462,6 +469,16 @@ impl Sink {
             self.out.truncate(start);
             self.out.push_str(&line);
             self.clear_pending();
+        }
+    }
+
+    /// Rewrites the text of the `<sup>` that starts at `start`, if it is digits: see
+    /// [`raised_digits`].
+    fn superscript(&mut self, start: usize) {
+        let before = self.out[..start].chars().next_back();
+        if let Some(written) = raised_digits(before, &self.out[start..]) {
+            self.out.truncate(start);
+            self.out.push_str(&written);
         }
     }
 
@@ -642,6 +659,19 @@ mod tests {
             ]
         );
         assert_eq!(t.title.as_deref(), Some("某县人民政府"));
+    }
+
+    /// Superscript digits do not run into the number before them: after a letter they are an
+    /// exponent, anywhere else a note marker.
+    #[test]
+    fn superscript_digits_are_exponents_or_note_markers() {
+        let page = "<p>拆除违法建筑2572m<sup>2</sup>,清淤300 m<sup>3</sup>,\
+                    化解纠纷10<sup>1</sup>件,见附表<sup>12</sup>,注<sup>[2]</sup>,x<sup>n</sup></p>";
+        let t = extractor(&[]).extract(page);
+        assert_eq!(
+            t.body,
+            "拆除违法建筑2572m²,清淤300 m³,化解纠纷10[1]件,见附表[12],注[2],xn"
+        );
     }
 
     /// A short cell is one line whatever blocks it holds, so a row reads label, tab, value;

@@ -66,6 +66,31 @@ impl TextIndex {
     }
 }
 
+/// How digits set in superscript (`<sup>`, Word's raised runs) are written into plain text,
+/// where they would run into the number before them (`10<sup>1</sup>件` is no 101 件): after a
+/// letter they are an exponent, written as one (`m<sup>2</sup>` is `m²`); anywhere else a note
+/// marker, written as one (`[1]`), which extraction steps over. `None` when `raised` is not all
+/// ASCII digits: it stays as it is.
+pub fn raised_digits(before: Option<char>, raised: &str) -> Option<String> {
+    if raised.is_empty() || !raised.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !before.is_some_and(|c| c.is_ascii_alphabetic()) {
+        return Some(format!("[{raised}]"));
+    }
+    let exponent = |d: char| match d {
+        '1' => '¹',
+        '2' => '²',
+        '3' => '³',
+        // ⁰ and ⁴…⁹ are U+2070 and U+2074…U+2079.
+        d => d
+            .to_digit(10)
+            .and_then(|n| char::from_u32(0x2070 + n))
+            .unwrap_or(d),
+    };
+    Some(raised.chars().map(exponent).collect())
+}
+
 /// A set of characters of the Basic Multilingual Plane, a bit each (8 KB): one load and one bit
 /// test per lookup, also straight from the bytes of a three-byte UTF-8 character.
 #[derive(Clone)]

@@ -428,6 +428,21 @@ fn scaled_values_are_the_decimals_written() {
 }
 
 #[test]
+fn unit_signs_become_the_units_they_stand_for() {
+    check_mentions(&[
+        (
+            "新建道路12km,整治河道3.5km²。",
+            &[(12.0, "公里", E), (3.5, "平方公里", E)],
+        ),
+        (
+            "清淤2000m³,拆除违建1200 m²。",
+            &[(2000.0, "立方米", E), (1200.0, "m²", E)],
+        ),
+        ("新建5G基站,服务G20峰会。", &[]),
+    ]);
+}
+
+#[test]
 fn a_bracketed_tail_completes_the_measure_word() {
     // 场(次), 人(次), 户(次): the count is of 场次, 人次, 户次, and the brackets are part of it
     check_mentions(&[
