@@ -18,6 +18,7 @@
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -97,6 +98,9 @@ pub struct Discovery {
     /// `(path, reason)` for entries that could not be walked or are not regular files,
     /// sorted by path.
     pub skipped: Vec<(String, String)>,
+    /// Regular files the globs did not select, counted by lower-case extension (`""` for
+    /// none): a crawl's PDFs and old Word files are not read, and the run says so.
+    pub not_selected: BTreeMap<String, u64>,
 }
 
 /// Why discovery could not start at all.
@@ -171,6 +175,9 @@ pub fn discover(root: &Path, selector: &FileSelector) -> Result<Discovery, Disco
     for part in parts {
         out.files.extend(part.files);
         out.skipped.extend(part.skipped);
+        for (ext, n) in part.not_selected {
+            *out.not_selected.entry(ext).or_default() += n;
+        }
     }
     out.files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     out.skipped.sort();
@@ -261,6 +268,12 @@ fn visit(
                 path: entry.path().to_path_buf(),
                 rel_path,
             });
+        } else {
+            let ext = entry
+                .path()
+                .extension()
+                .map_or_else(String::new, |e| e.to_string_lossy().to_lowercase());
+            *out.not_selected.entry(ext).or_default() += 1;
         }
     }
 }
@@ -383,6 +396,33 @@ mod tests {
                 assert!(f.path.ends_with(&f.rel_path));
             }
         }
+    }
+
+    /// Every visible regular file the globs pass over is counted by its extension; hidden
+    /// files are not.
+    #[test]
+    fn files_not_selected_are_counted_by_extension() {
+        let t = tree();
+        t.file("scans/report.PDF");
+        t.file("scans/old.doc");
+        t.file("README");
+        let sel = FileSelector::new(&strings(&["*.txt"]), &strings(&["drafts/**"])).expect("globs");
+        let d = discover(&t.0, &sel).expect("discover");
+        let counts: Vec<(&str, u64)> = (d.not_selected.iter())
+            .map(|(ext, n)| (ext.as_str(), *n))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("", 1),
+                ("doc", 1),
+                ("htm", 2),
+                ("md", 1),
+                ("pdf", 1),
+                ("shtml", 1),
+                ("txt", 1)
+            ]
+        );
     }
 
     #[test]

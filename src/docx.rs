@@ -211,9 +211,10 @@ fn paragraphs(xml: &str) -> Result<String, String> {
                 "br" | "cr" if in_run > 0 => push(&mut open, &mut lines, "\n"),
                 "noBreakHyphen" if in_run > 0 => push(&mut open, &mut lines, "-"),
                 "vertAlign" if in_run > 0 => {
-                    raised = e.attributes().flatten().any(|a| {
-                        a.key.local_name().as_ref() == "val" && a.value == "superscript"
-                    });
+                    raised = e
+                        .attributes()
+                        .flatten()
+                        .any(|a| a.key.local_name().as_ref() == "val" && a.value == "superscript");
                 }
                 _ => {}
             },

@@ -165,7 +165,46 @@ fn cmd_run(
         manifest.wall_seconds,
         opts.output.display()
     );
+    if let Some(line) = not_read_line(&manifest) {
+        eprintln!("{line}");
+    }
     Ok(exit_for(&manifest))
+}
+
+/// What the input folder holds that the run did not read, if anything: files the globs do not
+/// select (a crawl's `.pdf` and `.doc`, by extension) and entries that could not be walked.
+fn not_read_line(manifest: &fazhi::run::Manifest) -> Option<String> {
+    let mut parts = Vec::new();
+    let files: u64 = manifest.not_selected.values().sum();
+    if files > 0 {
+        let mut by_ext: Vec<(&String, &u64)> = manifest.not_selected.iter().collect();
+        by_ext.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = by_ext
+            .iter()
+            .take(6)
+            .map(|(ext, n)| match ext.as_str() {
+                "" => format!("{n} without extension"),
+                ext => format!("{n} .{ext}"),
+            })
+            .collect();
+        let more = if by_ext.len() > 6 { ", …" } else { "" };
+        parts.push(format!(
+            "{files} files the include globs do not take ({}{more})",
+            shown.join(", ")
+        ));
+    }
+    if !manifest.skipped.is_empty() {
+        parts.push(format!(
+            "{} entries that could not be walked",
+            manifest.skipped.len()
+        ));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "fazhi: not read: {}; see not_selected and skipped in manifest.json",
+            parts.join("; ")
+        )
+    })
 }
 
 fn exit_for(manifest: &fazhi::run::Manifest) -> Exit {

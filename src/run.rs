@@ -123,6 +123,9 @@ pub struct Manifest {
     pub stage_seconds: BTreeMap<&'static str, f64>,
     /// Entries under the input folder that could not be walked.
     pub skipped: Vec<(String, String)>,
+    /// Files under the input folder that the include and exclude globs did not select, by
+    /// lower-case extension (`""` for none).
+    pub not_selected: BTreeMap<String, u64>,
     /// Shard and partitioning of the tables.
     pub layout: Layout,
     /// This run's part files per table, relative to the output: the committed dataset.
@@ -713,6 +716,7 @@ pub fn run(
             .map(|(s, d)| (*s, d.as_secs_f64()))
             .collect(),
         skipped: discovery.skipped,
+        not_selected: discovery.not_selected,
         layout,
         parts,
         run_id,

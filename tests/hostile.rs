@@ -378,6 +378,24 @@ fn exit_codes_follow_the_readme() {
     input.write("b.txt", samples[1].1.as_bytes());
     let run = run_fazhi(input.path(), out.path());
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    // Files of other kinds are not read, and no failure, but the run says how many of each.
+    input.write("scan.pdf", b"%PDF-1.4\n");
+    input.write("old.doc", b"\xd0\xcf\x11\xe0");
+    let run = run_fazhi(input.path(), out.path());
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("not read: 2 files the include globs do not take (1 .doc, 1 .pdf)"),
+        "{}",
+        run.stderr()
+    );
+    let manifest = fs::read_to_string(out.path().join("manifest.json")).expect("manifest");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("manifest JSON");
+    assert_eq!(
+        manifest["not_selected"],
+        serde_json::json!({"doc": 1, "pdf": 1}),
+        "{manifest}"
+    );
     // 1: some inputs failed.
     input.write("junk.txt", &lcg_bytes(1000, 1));
     let run = run_fazhi(input.path(), out.path());
