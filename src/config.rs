@@ -181,6 +181,15 @@ struct WireReport {
     keywords: Vec<S>,
     #[serde(default)]
     max_link_share: Option<Spanned<f64>>,
+    #[serde(default)]
+    listing: Option<WireListing>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireListing {
+    max_report_links: usize,
+    max_summary_chars: usize,
 }
 
 #[derive(Deserialize)]
@@ -353,6 +362,16 @@ pub struct ReportRules {
     pub keywords: Vec<String>,
     /// A web page whose article has more of its Han characters inside links is a listing.
     pub max_link_share: Option<f64>,
+    /// When a web page that links to report titles is a listing of them.
+    pub listing: Option<ListingRules>,
+}
+
+/// `[report.listing]`: a web page that links to more than `max_report_links` report titles,
+/// with no more than `max_summary_chars` Han characters of text between two links, is a
+/// channel listing reports, not a report.
+pub struct ListingRules {
+    pub max_report_links: usize,
+    pub max_summary_chars: usize,
 }
 
 /// `[output]`: hive partitioning of the tables.
@@ -881,6 +900,10 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         min_han_chars: w.report.min_han_chars,
         keywords: words(&w.report.keywords),
         max_link_share,
+        listing: w.report.listing.as_ref().map(|l| ListingRules {
+            max_report_links: l.max_report_links,
+            max_summary_chars: l.max_summary_chars,
+        }),
     };
 
     // [structure]

@@ -44,8 +44,8 @@ pub struct HtmlText {
     pub chrome: String,
     /// The content selector whose element gave `body`; `None` if the whole page was used.
     pub matched_selector: Option<String>,
-    /// How much of `body` is the text of links.
-    pub links: LinkShare,
+    /// How much of `body` is the text of links, and what each link says.
+    pub links: Links,
     /// Every line that may be the report's title outside the article, in the order to try
     /// them: `<meta name="ArticleTitle">`, the `<h1>`s, `<title>`, the first `<h2>`s.
     pub headings: Vec<String>,
@@ -54,15 +54,22 @@ pub struct HtmlText {
     pub published: Option<String>,
 }
 
-/// Han characters of a text, and how many of them are inside links (`<a>`): a page that is
-/// mostly links is a listing or a navigation page, not an article.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LinkShare {
+/// Han characters of a text, how many of them are inside links (`<a>`), and the text of each
+/// link: a page that is mostly links, or that links to several reports, is a listing or a
+/// navigation page, not an article.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links {
     pub han: usize,
     pub in_links: usize,
+    /// The text of each outermost link, trimmed, in order.
+    pub texts: Vec<String>,
+    /// Han characters of the longest stretch of text outside links, between two links or
+    /// before the first or after the last: an article's body is one long stretch; a listing's
+    /// are the summaries under its links.
+    pub longest_run: usize,
 }
 
-impl LinkShare {
+impl Links {
     /// The share of the Han characters that are inside links (0 for a text with none).
     pub fn share(&self) -> f64 {
         if self.han == 0 {
@@ -183,7 +190,7 @@ impl HtmlExtractor {
         let doc = Html::parse_document(html);
         let root = doc.root_element();
 
-        let mut chosen: Option<(ElementRef<'_>, &str, (String, LinkShare))> = None;
+        let mut chosen: Option<(ElementRef<'_>, &str, (String, Links))> = None;
         for (name, sel) in &self.content {
             if let Some(el) = doc.select(sel).next() {
                 let body = self.walk(el, Mode::Article, None);
@@ -247,7 +254,7 @@ impl HtmlExtractor {
         root: ElementRef<'_>,
         mode: Mode,
         exclude: Option<ElementRef<'_>>,
-    ) -> (String, LinkShare) {
+    ) -> (String, Links) {
         let mut sink = Sink::default();
         let root_node = *root;
         let mut cur = root_node;
@@ -310,7 +317,13 @@ impl HtmlExtractor {
                     return false;
                 }
                 match name {
-                    "a" => sink.links.depth += 1,
+                    "a" => {
+                        if sink.links.depth == 0 {
+                            sink.links.start = sink.out.len();
+                            sink.links.end_run();
+                        }
+                        sink.links.depth += 1;
+                    }
                     "br" => sink.line_break(),
                     "sup" => sink.sups.push(sink.out.len()),
                     "td" | "th" => {
@@ -338,6 +351,12 @@ fn close(sink: &mut Sink, el: Option<ElementRef<'_>>) {
     let name = el.value().name();
     if name == "a" {
         sink.links.depth = sink.links.depth.saturating_sub(1);
+        if sink.links.depth == 0 {
+            let text = sink.out.get(sink.links.start..).unwrap_or("").trim();
+            if !text.is_empty() {
+                sink.links.share.texts.push(text.to_owned());
+            }
+        }
     } else if name == "td" || name == "th" {
         if let Some(start) = sink.cells.pop() {
             sink.join_cell(start);
@@ -385,11 +404,23 @@ struct Sink {
     sups: Vec<usize>,
 }
 
-/// Han characters written, and those written inside `<a>` elements (`depth` deep).
+/// Han characters written, and those written inside `<a>` elements (`depth` deep); the text
+/// of each outermost link.
 #[derive(Default)]
 struct LinkCount {
     depth: usize,
-    share: LinkShare,
+    /// Where the open outermost link's text starts in `out`.
+    start: usize,
+    /// Han characters outside links since the last link.
+    run: usize,
+    share: Links,
+}
+
+impl LinkCount {
+    /// Ends the stretch of text outside links at a link, or at the end of the text.
+    fn end_run(&mut self) {
+        self.share.longest_run = self.share.longest_run.max(std::mem::take(&mut self.run));
+    }
 }
 
 impl Sink {
@@ -433,7 +464,11 @@ impl Sink {
             self.out.push(c);
             if crate::text::is_han(c) {
                 self.links.share.han += 1;
-                self.links.share.in_links += usize::from(self.links.depth > 0);
+                if self.links.depth > 0 {
+                    self.links.share.in_links += 1;
+                } else {
+                    self.links.run += 1;
+                }
             }
         }
     }
@@ -493,7 +528,8 @@ impl Sink {
 
     /// Trims lines, collapses runs of blank lines to one, drops leading/trailing blanks; and
     /// the share of links.
-    fn finish(self) -> (String, LinkShare) {
+    fn finish(mut self) -> (String, Links) {
+        self.links.end_run();
         let mut out = String::with_capacity(self.out.len());
         let mut blank_run = false;
         for line in self.out.lines() {

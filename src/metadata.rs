@@ -100,7 +100,7 @@ impl MetadataRules {
     }
 
     /// Whether `line` names the topic and the kind of text: a title, if it stands alone.
-    fn reads_as_title(&self, line: &str) -> bool {
+    pub fn reads_as_title(&self, line: &str) -> bool {
         contains_any(line, &self.title_words) && contains_any(line, &self.title_topics)
     }
 

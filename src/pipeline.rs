@@ -19,9 +19,9 @@ use crate::config::Config;
 use crate::decode::{self, DecodeFailure};
 use crate::docx;
 use crate::extract::Mention;
-use crate::html::{self, LinkShare};
+use crate::html::{self, Links};
 use crate::incremental::Stamp;
-use crate::normalize::NormalizedText;
+use crate::normalize::{canonical_word, NormalizedText};
 use crate::places::Gazetteer;
 use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord, SharedStr, Status};
 use crate::text::TextIndex;
@@ -252,7 +252,7 @@ impl Engine {
                 ..html::HtmlText::default()
             }
         };
-        let links = is_page.then_some(page.links);
+        let links = is_page.then_some(&page.links);
         clock.charge(1);
 
         // normalize
@@ -318,7 +318,7 @@ impl Engine {
 
     /// Why the text is not a report, if it is not. `links`: how much of a web page's article
     /// is links.
-    fn not_a_report(&self, text: &NormalizedText, links: Option<LinkShare>) -> Option<String> {
+    fn not_a_report(&self, text: &NormalizedText, links: Option<&Links>) -> Option<String> {
         let rules = &self.config.report;
         let han = text
             .body
@@ -348,6 +348,23 @@ impl Engine {
                     "{:.0}% of the page's text is links: a list of pages, not a report",
                     100.0 * links.share()
                 ));
+            }
+        }
+        if let (Some(links), Some(listing)) = (links, &rules.listing) {
+            // A channel page lists reports with a summary under each: little of its text is
+            // links, but each link is a report's title, and no text between them is long. (A
+            // report whose page lists other reports beside it has its body between them.)
+            if links.longest_run <= listing.max_summary_chars {
+                let titles = (links.texts.iter())
+                    .filter(|t| self.config.metadata.reads_as_title(&canonical_word(t)))
+                    .count();
+                if titles > listing.max_report_links {
+                    return Some(format!(
+                        "the page links to {titles} report titles, with no more than {} Chinese \
+                         characters of text between two links: a list of reports, not a report",
+                        links.longest_run
+                    ));
+                }
             }
         }
         None

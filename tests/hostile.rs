@@ -192,6 +192,27 @@ fn hostile_folder(
         format!("<html><body><ul>{titles}</ul><div>{article}</div></body></html>").as_bytes(),
         expect("ok", None),
     );
+    // A channel page with a summary under each title: little of it is links, but it lists
+    // reports, and no text between its links is a report's body.
+    let items: String = (0..6)
+        .map(|k| {
+            format!(
+                "<li><a href='/a/{k}.html'>某镇{}年法治政府建设年度报告</a><span>2024-01-1{k}</span>\
+                 <p>{}年,某镇全年化解矛盾纠纷{}件,开展普法宣传活动{}场次,办理行政复议案件{}件,\
+                 持证上岗率达100%,法治政府建设取得新成效,群众满意度持续提升……</p></li>",
+                2016 + k,
+                2016 + k,
+                100 + k,
+                30 + k,
+                k + 1
+            )
+        })
+        .collect();
+    put(
+        "listing-with-summaries.html",
+        format!("<html><body><div class='list'><ul>{items}</ul></div></body></html>").as_bytes(),
+        expect("not_a_report", Some("list of reports")),
+    );
     // Deep nesting that is never closed, and in a .txt that looks like a page.
     put(
         "unclosed.txt",
