@@ -510,8 +510,12 @@ impl Sink {
     /// Rewrites the text of the `<sup>` that starts at `start`, if it is digits: see
     /// [`raised_digits`].
     fn superscript(&mut self, start: usize) {
-        let before = self.out[..start].chars().next_back();
-        if let Some(written) = raised_digits(before, &self.out[start..]) {
+        // A line break inside the element may have trimmed spaces from before it: `start` is
+        // then past the end, or inside a character, and there is nothing to rewrite.
+        let (Some(before), Some(raised)) = (self.out.get(..start), self.out.get(start..)) else {
+            return;
+        };
+        if let Some(written) = raised_digits(before.chars().next_back(), raised) {
             self.out.truncate(start);
             self.out.push_str(&written);
         }
@@ -708,6 +712,9 @@ mod tests {
             t.body,
             "拆除违法建筑2572m²,清淤300 m³,化解纠纷10[1]件,见附表[12],注[2],xn"
         );
+        // A break inside the element that trims the spaces before it leaves nothing to rewrite.
+        let page = "<pre>法治政府建设   <sup><br></sup>测试   <sup><br>2</sup></pre>";
+        assert_eq!(extractor(&[]).extract(page).body, "法治政府建设\n测试\n2");
     }
 
     /// A short cell is one line whatever blocks it holds, so a row reads label, tab, value;
