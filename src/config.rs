@@ -182,14 +182,7 @@ struct WireReport {
     #[serde(default)]
     max_link_share: Option<Spanned<f64>>,
     #[serde(default)]
-    listing: Option<WireListing>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireListing {
-    max_report_links: usize,
-    max_summary_chars: usize,
+    listing: Option<ListingRules>,
 }
 
 #[derive(Deserialize)]
@@ -369,6 +362,8 @@ pub struct ReportRules {
 /// `[report.listing]`: a web page that links to more than `max_report_links` report titles,
 /// with no more than `max_summary_chars` Han characters of text between two links, is a
 /// channel listing reports, not a report.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListingRules {
     pub max_report_links: usize,
     pub max_summary_chars: usize,
@@ -900,10 +895,7 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
         min_han_chars: w.report.min_han_chars,
         keywords: words(&w.report.keywords),
         max_link_share,
-        listing: w.report.listing.as_ref().map(|l| ListingRules {
-            max_report_links: l.max_report_links,
-            max_summary_chars: l.max_summary_chars,
-        }),
+        listing: w.report.listing,
     };
 
     // [structure]

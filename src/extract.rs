@@ -455,9 +455,13 @@ impl Lexicon {
         let &['(', c, ')'] = chars.get(j..j + 3)? else {
             return None;
         };
-        let word: Vec<char> = chars[j - len..j].iter().copied().chain([c]).collect();
-        let (n, unit) = self.unit_at(&word, 0)?;
-        (n == word.len()).then_some(unit)
+        let written = &chars[j - len..j];
+        self.units_by_first
+            .get(written.first()?)?
+            .iter()
+            .map(|&k| &self.units[k])
+            .find(|(w, _)| w.len() == len + 1 && w.starts_with(written) && w[len] == c)
+            .and_then(|(_, u)| u.as_ref())
     }
 
     /// The longest measure word at `j`: (characters consumed, canonical unit).

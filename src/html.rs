@@ -354,7 +354,7 @@ fn close(sink: &mut Sink, el: Option<ElementRef<'_>>) {
         if sink.links.depth == 0 {
             let text = sink.out.get(sink.links.start..).unwrap_or("").trim();
             if !text.is_empty() {
-                sink.links.share.texts.push(text.to_owned());
+                sink.links.found.texts.push(text.to_owned());
             }
         }
     } else if name == "td" || name == "th" {
@@ -413,13 +413,13 @@ struct LinkCount {
     start: usize,
     /// Han characters outside links since the last link.
     run: usize,
-    share: Links,
+    found: Links,
 }
 
 impl LinkCount {
     /// Ends the stretch of text outside links at a link, or at the end of the text.
     fn end_run(&mut self) {
-        self.share.longest_run = self.share.longest_run.max(std::mem::take(&mut self.run));
+        self.found.longest_run = self.found.longest_run.max(std::mem::take(&mut self.run));
     }
 }
 
@@ -463,9 +463,9 @@ impl Sink {
             }
             self.out.push(c);
             if crate::text::is_han(c) {
-                self.links.share.han += 1;
+                self.links.found.han += 1;
                 if self.links.depth > 0 {
-                    self.links.share.in_links += 1;
+                    self.links.found.in_links += 1;
                 } else {
                     self.links.run += 1;
                 }
@@ -551,7 +551,7 @@ impl Sink {
             }
             out.push_str(line);
         }
-        (out, self.links.share)
+        (out, self.links.found)
     }
 }
 

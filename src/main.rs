@@ -189,7 +189,7 @@ fn not_read_line(manifest: &fazhi::run::Manifest) -> Option<String> {
             .collect();
         let more = if by_ext.len() > 6 { ", …" } else { "" };
         parts.push(format!(
-            "{files} files the include globs do not take ({}{more})",
+            "{files} files the globs do not select ({}{more})",
             shown.join(", ")
         ));
     }

@@ -406,7 +406,7 @@ fn exit_codes_follow_the_readme() {
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     assert!(
         run.stderr()
-            .contains("not read: 2 files the include globs do not take (1 .doc, 1 .pdf)"),
+            .contains("not read: 2 files the globs do not select (1 .doc, 1 .pdf)"),
         "{}",
         run.stderr()
     );
