@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const INPUTS: [&str; 6] = [
     "src",
     "assets",
-    "data/admin-divisions",
+    "assets/admin-divisions",
     "pipeline.toml",
     "Cargo.toml",
     "Cargo.lock",

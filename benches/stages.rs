@@ -9,7 +9,7 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fazhi::config::Config;
-use fazhi::decode;
+use fazhi::input::decode;
 use fazhi::normalize::NormalizedText;
 use fazhi::pipeline::Engine;
 use fazhi::text::TextIndex;

@@ -9,7 +9,7 @@
 //! them in Traditional characters), or a web excerpt of `data/web` continued with the body
 //! paragraphs of a Simplified seed report until it reaches ~10 KB. Then,
 //! deterministically from `--seed` and the report's number:
-//! - its township and county become a township of `data/admin-divisions/streets.csv` and that
+//! - its township and county become a township of `assets/admin-divisions/streets.csv` and that
 //!   township's county (full names, and the `法治XX` short form of the township);
 //! - its years move together by one offset (a 2024 report becomes a 2021 report, its 2023
 //!   comparisons become 2020), so the text stays self-consistent;
@@ -362,7 +362,7 @@ fn main() {
         }
     };
     let run = || -> Result<(usize, usize), String> {
-        let (towns, counties) = load_townships(&args.data.join("admin-divisions"))?;
+        let (towns, counties) = load_townships(Path::new("assets/admin-divisions"))?;
         let templates = templates(&args.data, &towns, &counties)?;
         let target = (args.mb * 1_000_000.0) as usize;
         let (mut bytes, mut n) = (0usize, 0usize);

@@ -1,21 +1,19 @@
 //! fazhi turns Chinese local-government annual reports on rule-of-law government
 //! (法治政府建设年度报告) into tidy Parquet tables of statistics.
 //!
-//! The pipeline, one module per stage, with plain types between them:
+//! The pipeline, one folder per stage, with plain types between them:
 //!
-//! | stage | module | in → out |
+//! | stage | folder | in → out |
 //! |---|---|---|
-//! | discover | [`discover`] | input folder → sorted [`discover::SourceFile`]s |
-//! | decode | [`decode`], [`html`], [`docx`] | bytes → text (encoding detected, page chrome apart) |
-//! | normalize | [`normalize`] | text → [`normalize::NormalizedText`] (ASCII digits, Simplified, no debris) |
-//! | structure | [`structure`], [`metadata`], [`places`] | text → sections, sentences, title, year, place |
-//! | extract | [`extract`] (with [`numerals`]) | text → [`extract::Mention`]s |
+//! | discover, decode | [`input`] | input folder → files → text (encoding detected, page chrome apart) |
+//! | normalize | [`normalize`] | text → [`normalize::NormalizedText`] (ASCII digits, Simplified, no page furniture) |
+//! | structure and metadata | [`structure`] | text → sections, sentences; title, year, date, place |
+//! | extract | [`extract`] | text → [`extract::Mention`]s (value, unit, qualifier) |
 //! | classify | [`classify`] | mentions → indicators of the catalogue |
-//! | write | [`write`] | [`record::ReportRecord`]s → Parquet tables |
-//! | output | [`output`], [`incremental`], `store` | stage, lock, commit; reuse of a previous run's rows; S3 (feature `s3`) |
+//! | write | [`write`](mod@write) | [`record::ReportRecord`]s → Parquet tables, the manifest, the commit |
 //!
-//! [`dict`] is the leftmost-longest word matcher behind the gazetteer; [`gate`] rules lines out
-//! by their first character before the heading and debris regexes run.
+//! [`text`] holds what several stages share: the text indexed by character, the word
+//! dictionary behind the gazetteer and the fixed terms, and first-character gates.
 //! [`config`] compiles `pipeline.toml` once per run; [`pipeline`] runs the stages for one
 //! document; [`run`] maps it over all documents in parallel and writes the dataset.
 //!
@@ -25,26 +23,14 @@
 
 pub mod classify;
 pub mod config;
-pub mod decode;
-pub mod dict;
-pub mod discover;
-pub mod docx;
 pub mod explain;
 pub mod extract;
-pub mod gate;
-pub mod html;
-pub mod incremental;
-pub mod metadata;
+pub mod input;
 pub mod normalize;
-pub mod numerals;
-pub mod output;
 pub mod pipeline;
-pub mod places;
 pub mod progress;
 pub mod record;
 pub mod run;
-#[cfg(feature = "s3")]
-pub mod store;
 pub mod structure;
 #[cfg(feature = "analysis")]
 pub mod summary;

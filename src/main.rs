@@ -328,8 +328,8 @@ struct NightlyArgs {
     full: bool,
     /// Process only shard I of N (inputs whose path hashes to I mod N), writing part files
     /// named for it, so N processes fill one dataset.
-    #[arg(long, value_name = "I/N", value_parser = fazhi::output::Shard::parse)]
-    shard: Option<fazhi::output::Shard>,
+    #[arg(long, value_name = "I/N", value_parser = fazhi::write::output::Shard::parse)]
+    shard: Option<fazhi::write::output::Shard>,
     /// S3 endpoint for `--output s3://bucket/prefix` (default: $AWS_ENDPOINT_URL).
     #[arg(long, value_name = "URL")]
     s3_endpoint: Option<String>,

@@ -16,13 +16,13 @@ use compact_str::CompactString;
 
 use crate::classify::Verdict;
 use crate::config::Config;
-use crate::decode::{self, DecodeFailure};
-use crate::docx;
+use crate::input::decode::{self, DecodeFailure};
+use crate::input::docx;
 use crate::extract::Mention;
-use crate::html::{self, Links};
-use crate::incremental::Stamp;
+use crate::input::html::{self, Links};
+use crate::write::incremental::Stamp;
 use crate::normalize::{canonical_word, NormalizedText};
-use crate::places::Gazetteer;
+use crate::structure::places::Gazetteer;
 use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord, SharedStr, Status};
 use crate::text::TextIndex;
 
@@ -91,7 +91,7 @@ pub struct Engine {
 /// compiled and the first document needs them. Optional: whatever is not ready is built (once)
 /// on first use.
 pub fn prepare_shared_tables() {
-    std::thread::spawn(crate::places::prepare);
+    std::thread::spawn(crate::structure::places::prepare);
     std::thread::spawn(crate::normalize::prepare);
 }
 

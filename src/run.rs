@@ -5,12 +5,12 @@
 //! written in input order, so memory is bounded by a chunk and the tables do not depend on the
 //! thread count. The same bytes seen twice become a `duplicate` row pointing at the first path.
 //!
-//! Around that core ([`crate::output`], [`crate::incremental`]): a run takes a lock on OUT,
+//! Around that core ([`crate::write::output`], [`crate::write::incremental`]): a run takes a lock on OUT,
 //! writes its tables into a hidden stage folder and swaps them in at the end; when the previous
 //! run into OUT used the same program version, config and layout, inputs whose path and content
 //! hash are unchanged keep their rows, copied from the previous tables, and only the others go
 //! through the pipeline. `--shard I/N` restricts a run to the inputs of one shard, written as
-//! part files of their own, and `s3://` outputs go to object storage ([`crate::store`]).
+//! part files of their own, and `s3://` outputs go to object storage (`write::store`, feature `s3`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,9 +21,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::discover::{discover, DiscoverError, FileSelector, SourceFile};
-use crate::incremental::{InputStamps, OldReport, OldTables, PreviousRun, ReuseError, Stamp};
-use crate::output::{self, Layout, OutputError, PartitionColumn, Shard, Stage};
+use crate::input::discover::{discover, DiscoverError, FileSelector, SourceFile};
+use crate::write::incremental::{InputStamps, OldReport, OldTables, PreviousRun, ReuseError, Stamp};
+use crate::write::output::{self, Layout, OutputError, PartitionColumn, Shard, Stage};
 use crate::pipeline::{report_id, Engine, StageTimes, STAGES};
 use crate::record::{Date, ReportRecord, Status};
 use crate::write::{
@@ -283,7 +283,7 @@ impl Sink {
 enum Target {
     Local(PathBuf),
     #[cfg(feature = "s3")]
-    S3(crate::store::S3Target),
+    S3(crate::write::store::S3Target),
 }
 
 impl Target {
@@ -292,7 +292,7 @@ impl Target {
         if let Some(rest) = text.strip_prefix("s3://") {
             #[cfg(feature = "s3")]
             {
-                return crate::store::S3Target::open(rest, opts.s3_endpoint.as_deref())
+                return crate::write::store::S3Target::open(rest, opts.s3_endpoint.as_deref())
                     .map(Target::S3)
                     .map_err(RunError::Store);
             }

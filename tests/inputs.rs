@@ -246,7 +246,7 @@ fn the_docx_fixture_gives_the_mentions_of_its_text() {
 fn a_docx_made_from_each_sample_gives_its_mentions() {
     for (stem, text) in samples().iter().step_by(3) {
         let paragraphs: Vec<&str> = text.lines().collect();
-        let docx = fazhi::docx::write_minimal_docx(&paragraphs).expect("build a docx");
+        let docx = fazhi::input::docx::write_minimal_docx(&paragraphs).expect("build a docx");
         mentions_of_docx(&docx, text, &format!("docx-{stem}"));
     }
 }
