@@ -416,6 +416,7 @@ impl Engine {
             admin_code: place.admin_code,
             year: meta_text.year,
             published: meta_text.published,
+            source_url: None,
         };
         let no_section: Arc<str> = Arc::from("");
         let sections = extraction
@@ -512,6 +513,8 @@ fn rows(id: String, rel_path: &str, a: Analysis) -> ReportRecord {
         lossy_count: 0,
         bytes: 0,
         chars: a.text.chars.len() as i64,
+        furniture_chars: 0,
+        warnings: Vec::new(),
         meta: a.meta,
         mentions,
         indicators,

@@ -154,6 +154,9 @@ pub struct ReportMeta {
     pub admin_code: Option<String>,
     pub year: Option<i16>,
     pub published: Option<Date>,
+    /// The address of the page the report was taken from, where a crawler's header or the page
+    /// gives it (`原文链接:`, `URL:`).
+    pub source_url: Option<String>,
 }
 
 /// One input file and everything extracted from it.
@@ -171,6 +174,12 @@ pub struct ReportRecord {
     pub bytes: i64,
     /// Characters of normalized text.
     pub chars: i64,
+    /// Characters of the decoded text removed as page furniture (breadcrumbs, share buttons,
+    /// page fields, pagers) before extraction.
+    pub furniture_chars: i64,
+    /// What a person should look at although the file was read (`status` stays `ok`): most of
+    /// its text removed as furniture, a long text that yields no mention. Empty when none.
+    pub warnings: Vec<String>,
     pub meta: ReportMeta,
     pub mentions: Vec<MentionRecord>,
     pub indicators: Vec<IndicatorRecord>,
@@ -194,6 +203,8 @@ impl ReportRecord {
             lossy_count: 0,
             bytes,
             chars: 0,
+            furniture_chars: 0,
+            warnings: Vec::new(),
             meta: ReportMeta::default(),
             mentions: Vec::new(),
             indicators: Vec::new(),

@@ -1733,6 +1733,8 @@ mod tests {
             lossy_count: 2,
             bytes: 4096,
             chars: 1500,
+            furniture_chars: 0,
+            warnings: Vec::new(),
             meta: ReportMeta {
                 title: Some("登云镇2023年法治政府建设年度报告".to_string()),
                 province: Some("广东省".to_string()),
@@ -1742,6 +1744,7 @@ mod tests {
                 admin_code: Some("441622104".to_string()),
                 year: Some(2023),
                 published: Date::new(2024, 1, 15),
+                source_url: None,
             },
             mentions: vec![
                 mention(
@@ -1801,6 +1804,8 @@ mod tests {
             lossy_count: 0,
             bytes: 900,
             chars: 300,
+            furniture_chars: 0,
+            warnings: Vec::new(),
             meta: ReportMeta {
                 province: Some("四川省".to_string()),
                 ..ReportMeta::default()
