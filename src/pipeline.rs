@@ -16,15 +16,15 @@ use compact_str::CompactString;
 
 use crate::classify::Verdict;
 use crate::config::Config;
+use crate::extract::Mention;
 use crate::input::decode::{self, DecodeFailure};
 use crate::input::docx;
-use crate::extract::Mention;
 use crate::input::html::{self, Links};
-use crate::write::incremental::Stamp;
 use crate::normalize::{canonical_word, NormalizedText};
-use crate::structure::places::Gazetteer;
 use crate::record::{IndicatorRecord, MentionRecord, ReportMeta, ReportRecord, SharedStr, Status};
+use crate::structure::places::Gazetteer;
 use crate::text::TextIndex;
+use crate::write::incremental::Stamp;
 
 /// The stages whose time is measured, in pipeline order.
 pub const STAGES: [&str; 7] = [

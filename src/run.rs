@@ -22,10 +22,12 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::input::discover::{discover, DiscoverError, FileSelector, SourceFile};
-use crate::write::incremental::{InputStamps, OldReport, OldTables, PreviousRun, ReuseError, Stamp};
-use crate::write::output::{self, Layout, OutputError, PartitionColumn, Shard, Stage};
 use crate::pipeline::{report_id, Engine, StageTimes, STAGES};
 use crate::record::{Date, ReportRecord, Status};
+use crate::write::incremental::{
+    InputStamps, OldReport, OldTables, PreviousRun, ReuseError, Stamp,
+};
+use crate::write::output::{self, Layout, OutputError, PartitionColumn, Shard, Stage};
 use crate::write::{
     table_format, table_names, DatasetWriter, Item, PreviousPart, TableCounts, UnitCounts,
     WriteError,

@@ -21,9 +21,9 @@
 use compact_str::{format_compact, CompactString};
 use rustc_hash::FxHashSet;
 
-use crate::text::dict::Dictionary;
 use crate::extract::Mention;
 use crate::structure::{Layout, Span, StructureRules};
+use crate::text::dict::Dictionary;
 use crate::text::{ends, is_han, starts, TextIndex};
 
 /// One catalogue entry, compiled.

@@ -18,15 +18,15 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::classify::{Catalogue, ClassifyWords, Indicator};
-use crate::input::decode::encoding_for_label;
 use crate::extract::{index_by_first_char, EndWords, Lexicon, Unit};
-use crate::text::gate::GatedRegex;
+use crate::input::decode::encoding_for_label;
 use crate::input::html::HtmlExtractor;
-use crate::structure::metadata::MetadataRules;
 use crate::normalize::{canonical_word, Normalizer};
-use crate::structure::places::PlaceWords;
 use crate::record::Qualifier;
+use crate::structure::metadata::MetadataRules;
+use crate::structure::places::PlaceWords;
 use crate::structure::{CountWords, StructureRules};
+use crate::text::gate::GatedRegex;
 
 /// The repository's `pipeline.toml`, compiled into the binary.
 pub const BUILTIN: &str = include_str!("../../pipeline.toml");

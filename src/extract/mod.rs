@@ -25,12 +25,12 @@ use crate::text::gate::GatedRegex;
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
-use crate::text::dict::Dictionary;
 use crate::extract::numerals::{
     digit_value, is_chinese_numeral_char, parse_arabic_chars, parse_chinese_chars, power_value,
     to_decimal_digits,
 };
 use crate::record::Qualifier;
+use crate::text::dict::Dictionary;
 use crate::text::{ends, is_han, starts, TextIndex};
 
 /// The compiled vocabulary of numbers, hedges and exclusions (`[numbers]`, `[hedges]`,

@@ -22,8 +22,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::normalize::NormalizedText;
 use crate::extract::numerals::parse_chinese;
+use crate::normalize::NormalizedText;
 use crate::record::Date;
 use crate::text::is_han;
 

@@ -53,8 +53,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use crate::text::dict::Dictionary;
 use crate::extract::numerals::is_chinese_numeral_char;
+use crate::text::dict::Dictionary;
 
 const PROVINCES_CSV: &str = include_str!("../../assets/admin-divisions/provinces.csv");
 const CITIES_CSV: &str = include_str!("../../assets/admin-divisions/cities.csv");

@@ -19,8 +19,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use serde::Deserialize;
 
-use crate::write::output::Layout;
 use crate::record::Status;
+use crate::write::output::Layout;
 use crate::write::{col, PreviousDoc, PreviousPart, TableKind, REPORTS};
 
 /// The parts of a previous manifest an incremental run relies on.
