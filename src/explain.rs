@@ -1,10 +1,12 @@
 //! `fazhi explain`: one input file in, everything fazhi read from it out.
 //!
 //! The file goes through exactly the stages `fazhi run` applies ([`Engine`]), and the result is
-//! shown three ways: the normalized text with each mention marked where it stands, a table of the
+//! shown four ways: the normalized text with each mention marked where it stands, a table of the
 //! mentions (raw text, value, unit, qualifier, indicator, section and the rule that decided the
-//! indicator), and the metadata (title, place, official code, year, date, encoding, status). Or
-//! all of it as one JSON object for tools. This is how an analyst checks a surprising number and
+//! indicator), each mention's decision (its clause, the signals found, the candidates and why
+//! the winner won and the others lost, when the engine's catalogue traces them:
+//! [`crate::classify::Catalogue::trace_decisions`]), and the metadata (title, place, official
+//! code, year, date, encoding, status). Or all of it as one JSON object for tools. This is how an analyst checks a surprising number and
 //! how a catalogue author tests a new rule.
 
 use std::io::{self, Write};
@@ -106,6 +108,11 @@ pub fn render(out: &mut dyn Write, e: &Explanation, color: bool) -> io::Result<(
     if !r.mentions.is_empty() {
         mention_table(out, &r.mentions, &style)?;
     }
+    if r.mentions.iter().any(|m| m.rule.contains('\n')) {
+        writeln!(out)?;
+        writeln!(out, "{}", style.paint(HEADING, "== decisions"))?;
+        decisions(out, &r.mentions, &style)?;
+    }
     writeln!(out)?;
     writeln!(out, "{}", style.paint(HEADING, "== metadata"))?;
     for (key, value) in metadata(e) {
@@ -177,7 +184,7 @@ fn mention_table(out: &mut dyn Write, mentions: &[MentionRecord], style: &Style)
                 m.unit.to_string(),
                 m.qualifier.to_string(),
                 m.indicator.as_deref().unwrap_or("—").to_owned(),
-                m.rule.to_string(),
+                rule_and_decision(&m.rule).0.to_owned(),
                 m.section.to_string(),
             ]
         })
@@ -211,6 +218,37 @@ fn mention_table(out: &mut dyn Write, mentions: &[MentionRecord], style: &Style)
             writeln!(out, "{text}")?;
         } else {
             writeln!(out, "{}", style.paint(DIM, &text))?;
+        }
+    }
+    Ok(())
+}
+
+/// A mention's rule (its first line) and the lines of its decision after it, when traced.
+fn rule_and_decision(rule: &str) -> (&str, std::str::Lines<'_>) {
+    let mut lines = rule.lines();
+    (lines.next().unwrap_or(""), lines)
+}
+
+/// Each mention's decision: the mention, what it got by which rule, then the traced lines.
+fn decisions(out: &mut dyn Write, mentions: &[MentionRecord], style: &Style) -> io::Result<()> {
+    for m in mentions {
+        let (rule, lines) = rule_and_decision(&m.rule);
+        let got = m.indicator.as_deref().unwrap_or("—");
+        let head = format!("#{} {} → {got} ({rule})", m.mention_id, m.raw);
+        writeln!(
+            out,
+            "{}",
+            style.paint(
+                if m.indicator.is_some() {
+                    MAPPED
+                } else {
+                    UNMAPPED
+                },
+                &head
+            )
+        )?;
+        for line in lines {
+            writeln!(out, "  {line}")?;
         }
     }
     Ok(())
@@ -312,7 +350,8 @@ pub fn to_json(e: &Explanation) -> Value {
             "sentence": &*m.sentence,
             "char_start": m.char_start,
             "char_end": m.char_end,
-            "rule": m.rule,
+            "rule": rule_and_decision(&m.rule).0,
+            "decision": rule_and_decision(&m.rule).1.collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "indicators": r.indicators.iter().map(|i| json!({
             "indicator": i.indicator,
@@ -373,6 +412,15 @@ mod tests {
     fn colour_marks_use_ansi_and_no_brackets() {
         let s = marked_text("共3次", &[mention(0, 1, 3, Some("x"))], true);
         assert_eq!(s, "共\x1b[1;32m3次\x1b[0m\x1b[2m#0\x1b[0m");
+    }
+
+    #[test]
+    fn a_traced_rule_is_its_first_line_and_its_decision_the_rest() {
+        let (rule, lines) = rule_and_decision("signal 培训\nclause: 开展培训3场\n  x: y");
+        assert_eq!(rule, "signal 培训");
+        assert_eq!(lines.collect::<Vec<_>>(), ["clause: 开展培训3场", "  x: y"]);
+        let (rule, mut lines) = rule_and_decision("no sentence");
+        assert_eq!((rule, lines.next()), ("no sentence", None));
     }
 
     #[test]

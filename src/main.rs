@@ -217,7 +217,9 @@ fn exit_for(manifest: &fazhi::run::Manifest) -> Exit {
 
 /// Prints what one file yields; exit 0 if its status is `ok`, 1 otherwise, 2 if unreadable.
 fn cmd_explain(file: &std::path::Path, config: Option<PathBuf>, json: bool) -> Result<Exit, Exit> {
-    let config = load(config.as_ref())?;
+    let mut config = load(config.as_ref())?;
+    // Each verdict carries its whole decision: the signals, the candidates, the winner.
+    config.catalogue.trace_decisions(true);
     tracing::debug!(config = %config.source, file = %file.display(), "explain");
     let engine = Engine::new(config);
     let e = explain::explain(&engine, file).map_err(|e| {
@@ -289,14 +291,16 @@ fn cmd_check(config: Option<PathBuf>) -> Result<Exit, Exit> {
             let mut units: Vec<&str> = ind.units.iter().map(String::as_str).collect();
             units.sort_unstable();
             // Signals that count only beside a `when` word, after the others.
-            let beside = if ind.signals_when.is_empty() {
-                String::new()
-            } else {
-                format!(
+            let beside = match (ind.signals_when.is_empty(), ind.when.is_empty()) {
+                (true, _) => String::new(),
+                (false, false) => format!(
                     "; beside {}: {}",
                     ind.when.join("、"),
                     ind.signals_when.join("、")
-                )
+                ),
+                (false, true) => {
+                    format!("; for its audience alone: {}", ind.signals_when.join("、"))
+                }
             };
             writeln!(
                 out,

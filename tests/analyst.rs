@@ -331,6 +331,42 @@ fn explain_prints_the_metadata_and_no_colour_off_a_terminal() {
 }
 
 #[test]
+fn explain_shows_each_decision_with_its_clause_and_candidates() {
+    let file = "data/seeds/003_0c2d5023fa9e21ef.txt";
+    let json: Value = serde_json::from_slice(&fazhi(&["explain", file, "--json"]).stdout)
+        .expect("explain --json prints JSON");
+    let mentions = json["mentions"].as_array().unwrap();
+    assert!(mentions.len() > 10, "{file} has mentions");
+    let mut with_candidates = 0;
+    for m in mentions {
+        let decision: Vec<&str> = m["decision"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no decision for {m}"))
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        assert!(
+            decision.first().is_some_and(|l| l.starts_with("clause: ")),
+            "{m}"
+        );
+        assert!(!m["rule"].as_str().unwrap().contains('\n'), "{m}");
+        if m["indicator"].is_string() && decision.iter().any(|l| l.ends_with("— chosen")) {
+            with_candidates += 1;
+        }
+    }
+    assert!(
+        with_candidates > 5,
+        "{with_candidates} decisions name their winner"
+    );
+    let plain = stdout(&fazhi(&["explain", file]));
+    assert!(plain.contains("== decisions"), "{plain}");
+    assert!(
+        plain.lines().any(|l| l.starts_with("  clause: ")),
+        "{plain}"
+    );
+}
+
+#[test]
 fn explain_of_a_missing_file_exits_2() {
     let o = fazhi(&["explain", "data/no-such-file.txt"]);
     assert_eq!(o.status.code(), Some(2));

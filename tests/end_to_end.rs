@@ -19,7 +19,12 @@ use common::{fazhi, parquet_files, read_table, root, rows, run_set, score, Score
 fn dataset(set: &'static str) -> &'static Path {
     static SEEDS: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
     static WEB: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
-    let cell = if set == "seeds" { &SEEDS } else { &WEB };
+    static WEB2: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
+    let cell = match set {
+        "seeds" => &SEEDS,
+        "web2" => &WEB2,
+        _ => &WEB,
+    };
     &cell
         .get_or_init(|| {
             let dir = TempDir::new(set);
@@ -29,6 +34,10 @@ fn dataset(set: &'static str) -> &'static Path {
         })
         .1
 }
+
+/// What web2 reaches: F1 0.897, precision 0.921 (0.735 and 0.760 before the rules of [classify]).
+const WEB2_INDICATOR_F1: f64 = 0.89;
+const WEB2_INDICATOR_PRECISION: f64 = 0.92;
 
 fn scored(set: &'static str) -> Score {
     let s = score(&root().join("tests/fixtures/gold").join(set), dataset(set));
@@ -60,9 +69,15 @@ fn seeds_meet_the_accuracy_thresholds() {
         "seeds qualifier accuracy {:.3} < 0.95",
         s.qualifier_accuracy
     );
+    assert_eq!(
+        s.mentions.1 + s.mentions.2,
+        0,
+        "seeds mentions: {:?}",
+        s.errors
+    );
     assert!(
-        s.indicator_f1 >= 0.85,
-        "seeds indicators F1 {:.3} < 0.85",
+        s.indicator_f1 >= 0.97,
+        "seeds indicators F1 {:.3} < 0.97",
         s.indicator_f1
     );
     for field in ["township", "county", "year"] {
@@ -82,9 +97,15 @@ fn web_excerpts_meet_the_accuracy_thresholds() {
         "web mentions F1 {:.3} < 0.95",
         s.mention_f1
     );
+    assert_eq!(
+        s.mentions.1 + s.mentions.2,
+        0,
+        "web mentions: {:?}",
+        s.errors
+    );
     assert!(
-        s.indicator_f1 >= 0.80,
-        "web indicators F1 {:.3} < 0.80",
+        s.indicator_f1 >= 0.97,
+        "web indicators F1 {:.3} < 0.97",
         s.indicator_f1
     );
     for field in ["township", "county", "year"] {
@@ -92,6 +113,30 @@ fn web_excerpts_meet_the_accuracy_thresholds() {
             assert!(acc >= 0.90, "web {field} accuracy {acc:.2} < 0.90");
         }
     }
+}
+
+/// Web2: 46 real excerpts from townships, counties and cities of at least 24 provinces, the
+/// catalogue tuned on h201–h230 only (h231–h246 were scored once, at the end).
+#[test]
+fn web2_excerpts_meet_the_accuracy_thresholds() {
+    let s = scored("web2");
+    assert!(
+        s.mention_f1 >= 0.98,
+        "web2 mentions F1 {:.3} < 0.98",
+        s.mention_f1
+    );
+    let (tp, fp, _) = s.indicators;
+    let precision = tp as f64 / (tp + fp) as f64;
+    assert!(
+        s.indicator_f1 >= WEB2_INDICATOR_F1,
+        "web2 indicators F1 {:.3} < {WEB2_INDICATOR_F1}",
+        s.indicator_f1
+    );
+    assert!(
+        precision >= WEB2_INDICATOR_PRECISION,
+        "web2 indicator precision {precision:.3} < {WEB2_INDICATOR_PRECISION}: a wrong \
+         indicator is worse than none"
+    );
 }
 
 #[test]

@@ -1561,3 +1561,89 @@ fn indicator_phrasings_beyond_the_samples() {
         failures.join("\n")
     );
 }
+
+/// A clause that names nothing but its count verb (`全年共受理86件`) takes the topic of the heading
+/// it stands under, in the heading's first paragraph; not in a later paragraph, not under a
+/// heading that names no entry, not for a state of what was counted (`办结80件`), and not where
+/// its sentence names a topic of its own before it.
+#[test]
+fn a_verb_only_clause_takes_the_topic_of_its_heading() {
+    check_indicators(&[
+        (
+            "(三)化解矛盾纠纷\n全年共受理86件，办结80件。",
+            86.0,
+            "件",
+            Some("disputes_resolved"),
+        ),
+        (
+            "(三)化解矛盾纠纷\n全年共受理86件，办结80件。",
+            80.0,
+            "件",
+            None,
+        ),
+        (
+            "(三)化解矛盾纠纷\n坚持和发展新时代枫桥经验，全年共受理86件。",
+            86.0,
+            "件",
+            Some("disputes_resolved"),
+        ),
+        (
+            "(二)深化普法宣传\n全年共开展56场。",
+            56.0,
+            "场",
+            Some("publicity_events"),
+        ),
+        // A later paragraph is about something else.
+        (
+            "(三)化解矛盾纠纷\n坚持和发展新时代枫桥经验。\n全年共受理86件。",
+            86.0,
+            "件",
+            None,
+        ),
+        ("(三)强化执法监督\n全年共受理86件。", 86.0, "件", None),
+        // The clause names what it counts: 考试, not the heading's 培训.
+        (
+            "(二)加强学法培训\n全年组织全镇干部参加考试2次。",
+            2.0,
+            "次",
+            None,
+        ),
+        ("(三)化解矛盾纠纷\n入库调解专家25名。", 25.0, "名", None),
+    ]);
+}
+
+/// With `trace_decisions`, each verdict's rule carries the clause, every candidate with its
+/// signal and score, and why it won or lost; without it the rule is one line.
+#[test]
+fn decisions_are_traced_for_explain() {
+    let mut config = Config::builtin().expect("the built-in config compiles");
+    config.catalogue.trace_decisions(true);
+    let engine = Engine::new(config);
+    let text = "为辖区中小学生开展法治讲座8场。";
+    let traced = engine.analyze_text(text, "case.txt");
+    let rule = traced.mentions[0].rule.to_string();
+    let lines: Vec<&str> = rule.lines().collect();
+    assert_eq!(lines[0], "signal 法治讲座", "{rule}");
+    assert!(lines[1].starts_with("clause: "), "{rule}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("lectures: signal 法治讲座") && l.ends_with("chosen")),
+        "{rule}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("法治讲座 (training_sessions) counts only beside")),
+        "{rule}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("names the audience public")),
+        "{rule}"
+    );
+    let plain = ENGINE.analyze_text(text, "case.txt");
+    assert_eq!(plain.mentions[0].rule, "signal 法治讲座");
+    assert_eq!(plain.mentions[0].indicator, traced.mentions[0].indicator);
+}

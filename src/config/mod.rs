@@ -17,7 +17,7 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::classify::{Catalogue, ClassifyWords, Indicator};
+use crate::classify::{Audience, Catalogue, ClassifyWords, Indicator};
 use crate::extract::{index_by_first_char, EndWords, Lexicon, Unit};
 use crate::input::decode::encoding_for_label;
 use crate::input::html::HtmlExtractor;
@@ -172,6 +172,18 @@ struct WireClassify {
     list_separators: Vec<S>,
     #[serde(default)]
     change_links: Vec<S>,
+    #[serde(default)]
+    audiences: BTreeMap<String, Vec<S>>,
+    #[serde(default)]
+    attendance: Vec<S>,
+    #[serde(default)]
+    honours: Vec<S>,
+    #[serde(default)]
+    counts_as: BTreeMap<String, S>,
+    #[serde(default)]
+    joiners: Vec<S>,
+    #[serde(default)]
+    count_verbs: Vec<S>,
 }
 
 #[derive(Deserialize)]
@@ -242,6 +254,10 @@ struct WireIndicator {
     signals_when: Vec<S>,
     #[serde(default)]
     when: Vec<S>,
+    #[serde(default)]
+    audience: Option<S>,
+    #[serde(default)]
+    attendees_of: Vec<S>,
 }
 
 /// One thing wrong with a config file, located.
@@ -1017,17 +1033,9 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     }
 
     // [[indicator]]
-    let catalogue = catalogue(&w.indicators, &lexicon, p);
-    check_words(&w.classify.topic_endings, "classify.topic_endings", p);
-    check_words(&w.classify.change_links, "classify.change_links", p);
-    let classify_words = ClassifyWords {
-        totals: words(&w.classify.totals),
-        part_markers: words(&w.classify.part_markers),
-        noun_after_units: words(&w.classify.noun_after_units),
-        topic_endings: words(&w.classify.topic_endings),
-        list_separators: single_chars(&w.classify.list_separators, "classify.list_separators", p),
-        change_links: words(&w.classify.change_links),
-    };
+    let audience_names: Vec<&str> = w.classify.audiences.keys().map(String::as_str).collect();
+    let catalogue = catalogue(&w.indicators, &lexicon, &audience_names, p);
+    let classify_words = classify_words(&w.classify, &lexicon, p);
 
     Some(Config {
         source: String::new(),
@@ -1049,7 +1057,84 @@ fn compile(w: Wire, p: &mut Problems) -> Option<Config> {
     })
 }
 
-fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec<Indicator> {
+/// The canonical units of `[numbers]`: the measure words' and the nouns that replace 个.
+fn known_units(lexicon: &Lexicon) -> HashSet<String> {
+    lexicon
+        .units
+        .iter()
+        .filter_map(|(_, u)| Some(u.as_ref()?.name.to_string()))
+        .chain(lexicon.nouns_after_ge.iter().map(|w| w.iter().collect()))
+        .collect()
+}
+
+/// `[classify]`, checked: words not empty, audiences' and attendance words fit the dictionary,
+/// `counts_as` between known units.
+fn classify_words(c: &WireClassify, lexicon: &Lexicon, p: &mut Problems) -> ClassifyWords {
+    check_words(&c.topic_endings, "classify.topic_endings", p);
+    check_words(&c.change_links, "classify.change_links", p);
+    check_words(&c.joiners, "classify.joiners", p);
+    check_words(&c.count_verbs, "classify.count_verbs", p);
+    check_dictionary_words(&c.attendance, "classify.attendance", p);
+    check_dictionary_words(&c.honours, "classify.honours", p);
+    let mut audiences = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (name, list) in &c.audiences {
+        let key = format!("classify.audiences.{name}");
+        check_dictionary_words(list, &key, p);
+        if list.is_empty() {
+            p.add(0..0, &key, "an audience with no word is never named");
+        }
+        for w in list {
+            if !seen.insert(canonical_word(w.get_ref())) {
+                p.add(
+                    w.span(),
+                    &key,
+                    format!("{:?} names two audiences", w.get_ref()),
+                );
+            }
+        }
+        audiences.push(Audience {
+            name: name.clone(),
+            words: words(list),
+        });
+    }
+    let known = known_units(lexicon);
+    let mut counts_as = Vec::new();
+    for (unit, like) in &c.counts_as {
+        let (u, l) = (canonical_word(unit), canonical_word(like.get_ref()));
+        for x in [&u, &l] {
+            if !known.contains(x) {
+                p.add(
+                    like.span(),
+                    "classify.counts_as",
+                    format!("{x:?} is not a canonical unit of numbers.measure_words"),
+                );
+            }
+        }
+        counts_as.push((u, l));
+    }
+    ClassifyWords {
+        totals: words(&c.totals),
+        part_markers: words(&c.part_markers),
+        noun_after_units: words(&c.noun_after_units),
+        topic_endings: words(&c.topic_endings),
+        list_separators: single_chars(&c.list_separators, "classify.list_separators", p),
+        change_links: words(&c.change_links),
+        audiences,
+        attendance: words(&c.attendance),
+        honours: words(&c.honours),
+        counts_as,
+        joiners: words(&c.joiners),
+        count_verbs: words(&c.count_verbs),
+    }
+}
+
+fn catalogue(
+    wire: &[WireIndicator],
+    lexicon: &Lexicon,
+    audiences: &[&str],
+    p: &mut Problems,
+) -> Vec<Indicator> {
     let known_units: HashSet<&str> = lexicon
         .units
         .iter()
@@ -1125,16 +1210,31 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
         ] {
             check_dictionary_words(list, &key(field), p);
         }
-        if ind.signals_when.is_empty() != ind.when.is_empty() {
+        let audience = ind.audience.as_ref().and_then(|a| {
+            let found = audiences.iter().position(|n| *n == a.get_ref().as_str());
+            if found.is_none() {
+                p.add(
+                    a.span(),
+                    key("audience"),
+                    format!(
+                        "{:?} is not one of classify.audiences ({})",
+                        a.get_ref(),
+                        audiences.join(", ")
+                    ),
+                );
+            }
+            found
+        });
+        // Conditional signals need a condition, and `when` words something to condition.
+        let unconditioned =
+            !ind.signals_when.is_empty() && ind.when.is_empty() && ind.audience.is_none();
+        let idle_when = ind.signals_when.is_empty() && !ind.when.is_empty();
+        if unconditioned || idle_when {
             p.add(
                 ind.id.span(),
-                key(if ind.when.is_empty() {
-                    "when"
-                } else {
-                    "signals_when"
-                }),
-                "signals_when and when go together: signals that count only in a clause \
-                 that holds one of the when words",
+                key(if idle_when { "signals_when" } else { "when" }),
+                "signals_when go with when words or an audience: signals that count only in a \
+                 clause that holds one of the when words, or names the audience alone",
             );
         }
         out.push(Indicator {
@@ -1152,10 +1252,29 @@ fn catalogue(wire: &[WireIndicator], lexicon: &Lexicon, p: &mut Problems) -> Vec
             context: words(&ind.context),
             signals_when: words(&ind.signals_when),
             when: words(&ind.when),
+            audience,
+            attendees_of: Vec::new(),
         });
     }
     if out.is_empty() {
         p.add(0..0, "indicator", "the catalogue is empty");
+    }
+    // Attendees of: ids of the catalogue, resolved once all are known.
+    for (k, ind) in wire.iter().enumerate() {
+        let mut of = Vec::new();
+        for a in &ind.attendees_of {
+            match wire.iter().position(|o| o.id.get_ref() == a.get_ref()) {
+                Some(i) => of.push(i),
+                None => p.add(
+                    a.span(),
+                    format!("indicator[{}].attendees_of", ind.id.get_ref()),
+                    format!("{:?} is no indicator id of the catalogue", a.get_ref()),
+                ),
+            }
+        }
+        if let Some(slot) = out.get_mut(k) {
+            slot.attendees_of = of;
+        }
     }
     out
 }
@@ -1241,17 +1360,53 @@ mod tests {
 
     #[test]
     fn conditional_signals_need_their_condition() {
-        let bad = BUILTIN.replacen("\nwhen = [", "\n# when = [", 1);
+        // Training's lectures count for its audience: without one they have no condition.
+        let bad = BUILTIN.replacen("audience = \"cadres\"\n", "", 1);
         let err = Config::parse(&bad, "when.toml")
             .err()
-            .expect("signals_when without when is refused");
+            .expect("signals_when without when or audience is refused");
         let problem = err
             .problems
             .iter()
             .find(|p| p.key == "indicator[training_sessions].when")
             .unwrap_or_else(|| panic!("{err}"));
-        assert!(problem.message.contains("go together"), "{err}");
+        assert!(problem.message.contains("go with when words"), "{err}");
         assert!(problem.line > 0, "{err}");
+    }
+
+    /// Audiences, attendees, units that count as others: each name must exist.
+    #[test]
+    fn classify_rules_name_what_exists() {
+        let bad = BUILTIN
+            .replacen("audience = \"public\"", "audience = \"visitors\"", 1)
+            .replacen(
+                "attendees_of = [\"publicity_events\", \"lectures\"]",
+                "attendees_of = [\"publicity_events\", \"talks\"]",
+                1,
+            )
+            .replacen("counts_as = { ", "counts_as = { \"桩\" = \"件\", ", 1)
+            .replacen("public = [\n", "public = [\n  \"机关干部\", ", 1);
+        let err = Config::parse(&bad, "classify.toml")
+            .err()
+            .expect("unknown names are refused");
+        let keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        assert!(keys.contains(&"indicator[lectures].audience"), "{err}");
+        assert!(
+            keys.contains(&"indicator[people_reached].attendees_of"),
+            "{err}"
+        );
+        assert!(keys.contains(&"classify.counts_as"), "{err}");
+        assert!(keys.contains(&"classify.audiences.public"), "{err}");
+        let c = Config::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let cat = &c.catalogue;
+        let id = |name: &str| cat.indicators.iter().position(|i| i.id == name).unwrap();
+        assert!(cat.admits(id("info_requests"), "宗"), "宗 counts as 件");
+        assert!(!cat.admits(id("info_requests"), "份"));
+        let participants = &cat.indicators[id("training_participants")];
+        assert_eq!(
+            participants.attendees_of,
+            [id("training_sessions"), id("law_study_sessions")]
+        );
     }
 
     #[test]
